@@ -1,0 +1,42 @@
+# crmsync — see README for details.
+GO ?= go
+BIN := bin/crmsync
+GO_TEST_PACKAGES ?= ./...
+TEST_FLAGS ?=
+FUZZ_TIME ?= 30s
+
+.PHONY: build run test test-short bench fuzz migrate clean clean-data
+
+build:
+	$(GO) build -o $(BIN) ./server
+
+# Local mode: keeps its state in ./data.
+run: build
+	./$(BIN) serve
+
+test:
+	@if [ -z "$$CRMSYNC_TEST_DATABASE_URL" ]; then \
+		echo "note: CRMSYNC_TEST_DATABASE_URL is not set: store tests run on SQLite only; the PostgreSQL pass is skipped (bash .ci/run runs both)"; \
+	fi
+	$(GO) vet $(GO_TEST_PACKAGES)
+	$(GO) test -race -count=1 -timeout 20m $(TEST_FLAGS) $(GO_TEST_PACKAGES)
+
+test-short:
+	$(GO) test -count=1 $(TEST_FLAGS) $(GO_TEST_PACKAGES)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(GO_TEST_PACKAGES)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZ_TIME) ./internal/identity
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRecordInput -fuzztime $(FUZZ_TIME) ./internal/crm
+
+migrate: build
+	./$(BIN) migrate
+
+clean:
+	rm -rf bin/
+
+# Deletes local data (./data); never run by `clean`.
+clean-data:
+	rm -rf data/
