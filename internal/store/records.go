@@ -1,0 +1,371 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/crmsync/crmsync/internal/crm"
+)
+
+type recordRow struct {
+	ID        string    `db:"id"`
+	TenantID  string    `db:"tenant_id"`
+	Type      string    `db:"type"`
+	Name      string    `db:"name"`
+	SortName  string    `db:"sort_name"`
+	OwnerID   string    `db:"owner_id"`
+	Fields    []byte    `db:"fields"`
+	Version   int64     `db:"version"`
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
+}
+
+const recordColumns = `id, tenant_id, type, name, sort_name, owner_id, fields, version, created_at, updated_at`
+
+func (r recordRow) record() (crm.Record, error) {
+	rec := crm.Record{ID: r.ID, Type: r.Type, Name: r.Name, OwnerID: r.OwnerID, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if err := json.Unmarshal(r.Fields, &rec.Fields); err != nil {
+		return crm.Record{}, fmt.Errorf("record %s fields: %w", r.ID, err)
+	}
+	if rec.Fields == nil {
+		rec.Fields = map[string]any{}
+	}
+	return rec, nil
+}
+
+func toLower(s string) string { return strings.ToLower(s) }
+
+// CreateRecord stores a new record of the given type owned by ownerID. The input is checked against the
+// type, references must point at live records of the tenant, and email fields are indexed.
+func (s *Store) CreateRecord(ctx context.Context, tenantID, typeName, ownerID string, in crm.RecordInput) (crm.Record, error) {
+	et, err := s.EntityType(ctx, tenantID, typeName)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	if in.Version != nil {
+		return crm.Record{}, crm.Invalid("a new record has no version", crm.FieldError{Field: "version", Message: "leave it out when creating"})
+	}
+	norm, err := et.Normalize(in, nil)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	now := s.now().UTC()
+	rec := crm.Record{ID: uuid.NewString(), Type: et.Name, Name: norm.Name, OwnerID: ownerID, Fields: norm.Fields,
+		Version: 1, CreatedAt: now, UpdatedAt: now}
+	fields, err := json.Marshal(rec.Fields)
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("encode fields: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.checkReferences(ctx, tx, tenantID, et, norm.References); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO records (`+recordColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			rec.ID, tenantID, rec.Type, rec.Name, toLower(rec.Name), rec.OwnerID, string(fields), rec.Version, now, now)
+		if err != nil {
+			return fmt.Errorf("insert %s record: %w", rec.Type, err)
+		}
+		return s.writeEmails(ctx, tx, tenantID, rec.ID, rec.Type, norm.Emails)
+	})
+	if err != nil {
+		return crm.Record{}, err
+	}
+	return rec, nil
+}
+
+// checkReferences makes sure each reference names a live record of one of the field's target types.
+func (s *Store) checkReferences(ctx context.Context, tx *sqlx.Tx, tenantID string, et crm.EntityType, refs map[string]crm.RecordRef) error {
+	var errs []crm.FieldError
+	for field, ref := range refs {
+		f, _ := et.Field(field)
+		var typ string
+		err := tx.GetContext(ctx, &typ, s.q(`SELECT type FROM records WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL`), tenantID, ref.ID)
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("check reference %s: %w", field, err)
+		}
+		if isNoRows(err) || !contains(f.Targets, typ) {
+			errs = append(errs, crm.FieldError{Field: "fields." + field, Message: fmt.Sprintf("no %s has the id %s", strings.Join(f.Targets, " or "), ref.ID)})
+		}
+	}
+	if len(errs) > 0 {
+		return crm.Invalid("a reference points nowhere", errs...)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Store) writeEmails(ctx context.Context, tx *sqlx.Tx, tenantID, recordID, recordType string, emails []crm.RecordEmail) error {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE record_id = ?`), recordID); err != nil {
+		return fmt.Errorf("clear emails of %s: %w", recordID, err)
+	}
+	for _, e := range emails {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO record_emails (tenant_id, record_id, record_type, field, address) VALUES (?, ?, ?, ?, ?)`),
+			tenantID, recordID, recordType, e.Field, e.Address)
+		if err != nil {
+			return fmt.Errorf("index email of %s: %w", recordID, err)
+		}
+	}
+	return nil
+}
+
+// Record returns a live record of the tenant. A record of another tenant, another type or a deleted one
+// is not found.
+func (s *Store) Record(ctx context.Context, tenantID, typeName, id string) (crm.Record, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return crm.Record{}, crm.NotFound("there is no %s with the id %q", typeName, id)
+	}
+	var row recordRow
+	err := s.db.GetContext(ctx, &row, s.q(`SELECT `+recordColumns+` FROM records
+		WHERE tenant_id = ? AND type = ? AND id = ? AND deleted_at IS NULL`), tenantID, typeName, id)
+	if err != nil {
+		return crm.Record{}, notFound(err, crm.NotFound("there is no %s with the id %s", typeName, id), "get record")
+	}
+	return row.record()
+}
+
+// RecordChange is an update of a record: its new input, the version the caller last saw, and whether
+// fields left out keep their value (a merge, PATCH) or are cleared (a replace, PUT).
+type RecordChange struct {
+	Input crm.RecordInput
+	Merge bool
+}
+
+// UpdateRecord applies a change to a record whose current state the caller has read (and authorized).
+// The write only happens if the record still has the version the caller sent: a stale version is a
+// conflict and changes nothing.
+func (s *Store) UpdateRecord(ctx context.Context, tenantID string, current crm.Record, change RecordChange) (crm.Record, error) {
+	if change.Input.Version == nil {
+		return crm.Record{}, crm.Invalid("the update has no version", crm.FieldError{Field: "version", Message: "is required: send the version you last read"})
+	}
+	if *change.Input.Version != current.Version {
+		return crm.Record{}, staleVersion(current.Type, current.ID, *change.Input.Version, current.Version)
+	}
+	et, err := s.EntityType(ctx, tenantID, current.Type)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	var base map[string]any
+	if change.Merge {
+		base = current.Fields
+		if change.Input.Name == nil && len(et.NameFrom) == 0 {
+			change.Input.Name = &current.Name
+		}
+	}
+	norm, err := et.Normalize(change.Input, base)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	fields, err := json.Marshal(norm.Fields)
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("encode fields: %w", err)
+	}
+	now := s.now().UTC()
+	updated := current
+	updated.Name, updated.Fields, updated.Version, updated.UpdatedAt = norm.Name, norm.Fields, current.Version+1, now
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.checkReferences(ctx, tx, tenantID, et, norm.References); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE records SET name = ?, sort_name = ?, fields = ?, version = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ? AND version = ? AND deleted_at IS NULL`),
+			updated.Name, toLower(updated.Name), string(fields), updated.Version, now, tenantID, current.ID, current.Version)
+		if err != nil {
+			return fmt.Errorf("update record %s: %w", current.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update record %s: %w", current.ID, err)
+		} else if n == 0 {
+			return s.whyNotWritten(ctx, tx, tenantID, current, *change.Input.Version)
+		}
+		return s.writeEmails(ctx, tx, tenantID, current.ID, current.Type, norm.Emails)
+	})
+	if err != nil {
+		return crm.Record{}, err
+	}
+	return updated, nil
+}
+
+func staleVersion(typeName, id string, sent, now int64) error {
+	return crm.Conflict("the %s %s was changed by someone else: you sent version %d, it is at version %d now; read it again and retry", typeName, id, sent, now)
+}
+
+// whyNotWritten explains a guarded write that touched no row: the record is gone, or it moved on.
+func (s *Store) whyNotWritten(ctx context.Context, tx *sqlx.Tx, tenantID string, rec crm.Record, sent int64) error {
+	var version int64
+	err := tx.GetContext(ctx, &version, s.q(`SELECT version FROM records WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL`), tenantID, rec.ID)
+	if err != nil {
+		return notFound(err, crm.NotFound("there is no %s with the id %s", rec.Type, rec.ID), "reread record")
+	}
+	return staleVersion(rec.Type, rec.ID, sent, version)
+}
+
+// DeleteRecord removes a record (softly: activities that point at it keep their history). When version
+// is given, a stale one is a conflict.
+func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.Record, version *int64) error {
+	if version != nil && *version != current.Version {
+		return staleVersion(current.Type, current.ID, *version, current.Version)
+	}
+	now := s.now().UTC()
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE records SET deleted_at = ?, updated_at = ?, version = version + 1
+			WHERE tenant_id = ? AND id = ? AND version = ? AND deleted_at IS NULL`), now, now, tenantID, current.ID, current.Version)
+		if err != nil {
+			return fmt.Errorf("delete record %s: %w", current.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return s.whyNotWritten(ctx, tx, tenantID, current, current.Version)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE record_id = ?`), current.ID); err != nil {
+			return fmt.Errorf("unindex emails of %s: %w", current.ID, err)
+		}
+		return nil
+	})
+}
+
+// TypeScope is how much of one record type a search may return: all of it, or what UserID owns.
+type TypeScope struct {
+	Type    string
+	OwnOnly bool
+	UserID  string
+}
+
+// RecordQuery is a search across record types: the words must each match the name or the start of an
+// email address; results are ordered by name and paged with an opaque cursor.
+type RecordQuery struct {
+	TenantID string
+	Search   string
+	Scopes   []TypeScope
+	Limit    int
+	Cursor   string
+}
+
+// MaxPageSize bounds a page of results.
+const MaxPageSize = 100
+
+type cursor struct {
+	SortName string `json:"n"`
+	ID       string `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err == nil {
+		_, err = uuid.Parse(c.ID)
+	}
+	if err != nil {
+		return cursor{}, crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
+	}
+	return c, nil
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SearchRecords returns a page of the records the query matches and the cursor of the next page ("" at the
+// end). Types outside Scopes are never returned.
+func (s *Store) SearchRecords(ctx context.Context, q RecordQuery) ([]crm.Record, string, error) {
+	if q.Limit <= 0 {
+		q.Limit = 25
+	}
+	q.Limit = min(q.Limit, MaxPageSize)
+	if len(q.Scopes) == 0 {
+		return []crm.Record{}, "", nil
+	}
+	var where []string
+	args := []any{q.TenantID}
+	var scopes []string
+	for _, sc := range q.Scopes {
+		if sc.OwnOnly {
+			scopes = append(scopes, `(r.type = ? AND r.owner_id = ?)`)
+			args = append(args, sc.Type, sc.UserID)
+		} else {
+			scopes = append(scopes, `r.type = ?`)
+			args = append(args, sc.Type)
+		}
+	}
+	where = append(where, "("+strings.Join(scopes, " OR ")+")")
+	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
+		where = append(where, `(r.sort_name LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM record_emails e
+			WHERE e.record_id = r.id AND e.address LIKE ? ESCAPE '\'))`)
+		args = append(args, "%"+likeEscape(word)+"%", likeEscape(word)+"%")
+	}
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where = append(where, `(r.sort_name > ? OR (r.sort_name = ? AND r.id > ?))`)
+		args = append(args, c.SortName, c.SortName, c.ID)
+	}
+	args = append(args, q.Limit+1)
+	var rows []recordRow
+	err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+prefixed("r.", recordColumns)+` FROM records r
+		WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND `+strings.Join(where, " AND ")+`
+		ORDER BY r.sort_name, r.id LIMIT ?`), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("search records: %w", err)
+	}
+	next := ""
+	if len(rows) > q.Limit {
+		last := rows[q.Limit-1]
+		next = encodeCursor(cursor{SortName: last.SortName, ID: last.ID})
+		rows = rows[:q.Limit]
+	}
+	records := make([]crm.Record, 0, len(rows))
+	for _, r := range rows {
+		rec, err := r.record()
+		if err != nil {
+			return nil, "", err
+		}
+		records = append(records, rec)
+	}
+	return records, next, nil
+}
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ", ")
+	for i, p := range parts {
+		parts[i] = prefix + p
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CountRecords returns how many live records of a type the tenant holds ("" for all types).
+func (s *Store) CountRecords(ctx context.Context, tenantID, typeName string) (int, error) {
+	query, args := `SELECT COUNT(*) FROM records WHERE tenant_id = ? AND deleted_at IS NULL`, []any{tenantID}
+	if typeName != "" {
+		query += ` AND type = ?`
+		args = append(args, typeName)
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.q(query), args...); err != nil {
+		return 0, fmt.Errorf("count records: %w", err)
+	}
+	return n, nil
+}

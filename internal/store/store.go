@@ -1,0 +1,197 @@
+// Package store keeps crmsync's data in SQLite or PostgreSQL through sqlx: embedded numbered migrations
+// per database, and one file per table with the queries that own it. Every query is scoped by tenant.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+// The databases crmsync runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store is the database: a pool, its dialect and the clock used for timestamps.
+type Store struct {
+	db      *sqlx.DB
+	dialect Dialect
+	now     func() time.Time
+}
+
+// Option changes how a Store is opened.
+type Option func(*Store)
+
+// WithClock sets the clock used for created/updated timestamps (tests).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Open connects to the database named by databaseURL: empty for SQLite in dataDir/crmsync.db,
+// "sqlite:PATH" for another SQLite file, "postgres://…" for PostgreSQL. It does not migrate.
+func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*Store, error) {
+	s := &Store{now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		s.dialect = Postgres
+		s.db, err = sqlx.Open("pgx", databaseURL)
+		if err == nil {
+			s.db.SetMaxOpenConns(20)
+			s.db.SetMaxIdleConns(20)
+			s.db.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	case databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:"):
+		s.dialect = SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "//")
+		if path == "" {
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data dir: %w", err)
+			}
+			path = filepath.Join(dataDir, "crmsync.db")
+		}
+		s.db, err = sqlx.Open("sqlite", sqliteDSN(path))
+		if err == nil {
+			// One writer at a time is SQLite's rule; WAL lets readers go on meanwhile. Immediate
+			// transactions take the write lock up front, so two writers queue on busy_timeout instead of
+			// failing with SQLITE_BUSY when a read turns into a write.
+			s.db.SetMaxOpenConns(8)
+			s.db.SetMaxIdleConns(8)
+		}
+	default:
+		return nil, fmt.Errorf("open database: unsupported database URL %q (use postgres://… or leave it empty for SQLite)", redact(databaseURL))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", s.dialect, err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := s.db.PingContext(pingCtx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+	}
+	return s, nil
+}
+
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+}
+
+// redact hides a password in a database URL before it reaches a message.
+func redact(u string) string {
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if scheme := strings.Index(u, "://"); scheme > 0 && scheme < at {
+			return u[:scheme+3] + "…@" + u[at+1:]
+		}
+	}
+	return u
+}
+
+// Dialect tells which database the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB exposes the pool to packages that share the database, such as the job queue.
+func (s *Store) DB() *sql.DB { return s.db.DB }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	var one int
+	if err := s.db.GetContext(ctx, &one, "SELECT 1"); err != nil {
+		return fmt.Errorf("query database: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the embedded migrations that have not run yet. On PostgreSQL a session lock keeps
+// replicas that start together from migrating at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return fmt.Errorf("migrations for %s: %w", s.dialect, err)
+	}
+	var opts []goose.ProviderOption
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, s.db.DB, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction that commits when fn returns nil and rolls back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// q rewrites ? placeholders for the store's database.
+func (s *Store) q(query string) string { return s.db.Rebind(query) }
+
+// isUniqueViolation reports whether err is a unique-constraint failure on either database.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
+
+// notFound turns sql.ErrNoRows into err and passes every other error through wrapped with action.
+func notFound(err error, notFoundErr error, action string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFoundErr
+	}
+	return fmt.Errorf("%s: %w", action, err)
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

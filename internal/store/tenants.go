@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/crmsync/crmsync/internal/crm"
+)
+
+type tenantRow struct {
+	ID        string    `db:"id"`
+	Name      string    `db:"name"`
+	SyncMode  string    `db:"sync_mode"`
+	Settings  string    `db:"settings"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+func (r tenantRow) tenant() (crm.Tenant, error) {
+	t := crm.Tenant{ID: r.ID, Name: r.Name, SyncMode: r.SyncMode, Settings: crm.DefaultTenantSettings(), CreatedAt: r.CreatedAt.UTC()}
+	if err := json.Unmarshal([]byte(r.Settings), &t.Settings); err != nil {
+		return crm.Tenant{}, fmt.Errorf("tenant %s settings: %w", r.ID, err)
+	}
+	return t, nil
+}
+
+// EnsureTenant onboards a tenant if it is new: its row, and the built-in record types. It returns the
+// tenant as stored, and is safe to call from several replicas at once.
+func (s *Store) EnsureTenant(ctx context.Context, id, name string) (crm.Tenant, error) {
+	if t, err := s.Tenant(ctx, id); err == nil {
+		return t, nil
+	} else if !crm.IsNotFound(err) {
+		return crm.Tenant{}, err
+	}
+	settings, err := json.Marshal(crm.DefaultTenantSettings())
+	if err != nil {
+		return crm.Tenant{}, fmt.Errorf("encode tenant settings: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO tenants (id, name, sync_mode, settings, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`), id, name, crm.SyncModeClient, string(settings), s.now().UTC())
+		if err != nil {
+			return fmt.Errorf("insert tenant %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // another replica onboarded it meanwhile
+		}
+		for _, et := range crm.BuiltInTypes() {
+			if err := s.insertEntityType(ctx, tx, id, et); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return crm.Tenant{}, fmt.Errorf("onboard tenant %s: %w", id, err)
+	}
+	return s.Tenant(ctx, id)
+}
+
+// Tenant returns an onboarded tenant.
+func (s *Store) Tenant(ctx context.Context, id string) (crm.Tenant, error) {
+	var row tenantRow
+	err := s.db.GetContext(ctx, &row, s.q(`SELECT id, name, sync_mode, settings, created_at FROM tenants WHERE id = ?`), id)
+	if err != nil {
+		return crm.Tenant{}, notFound(err, crm.NotFound("tenant %s is not onboarded", id), "get tenant")
+	}
+	return row.tenant()
+}
