@@ -1,0 +1,241 @@
+// Package config reads crmsync's configuration from flags and CRMSYNC_* environment variables (a flag
+// wins over its variable) and checks it before anything starts.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Config is the whole configuration of a crmsync process.
+type Config struct {
+	Addr          string
+	DataDir       string
+	DatabaseURL   string
+	PublicURL     string
+	ClientID      string
+	ClientSecret  string
+	ClientCert    string
+	Tenants       []string
+	Authority     string
+	GraphURL      string
+	Demo          bool
+	EncryptionKey []byte
+	RateLimit     float64 // requests per second per user; 0 turns the limit off
+	RateBurst     int
+	LogLevel      string
+	ShutdownGrace time.Duration
+}
+
+// Local reports whether this is local mode: no production identity is configured, so the service runs
+// with the development issuer on loopback.
+func (c Config) Local() bool { return c.ClientID == "" }
+
+// setting is one configuration item: a flag named like its variable, lower-cased without the prefix.
+type setting struct {
+	env, flag, def, usage string
+	secret                bool
+}
+
+var settings = []setting{
+	{env: "CRMSYNC_ADDR", flag: "addr", def: "127.0.0.1:8080", usage: "address to listen on (host:port); local mode only on loopback"},
+	{env: "CRMSYNC_DATA_DIR", flag: "data-dir", def: "./data", usage: "directory for the SQLite database and local-mode keys"},
+	{env: "CRMSYNC_DATABASE_URL", flag: "database-url", usage: "empty for SQLite in the data dir, or postgres://user:pass@host/db for PostgreSQL", secret: true},
+	{env: "CRMSYNC_PUBLIC_URL", flag: "public-url", usage: "the https URL Outlook reaches the service at (production); defaults to http://ADDR"},
+	{env: "CRMSYNC_CLIENT_ID", flag: "client-id", usage: "the Entra app registration's application (client) id; setting it leaves local mode"},
+	{env: "CRMSYNC_CLIENT_SECRET", flag: "client-secret", usage: "the app registration's client secret (or use CRMSYNC_CLIENT_CERT)", secret: true},
+	{env: "CRMSYNC_CLIENT_CERT", flag: "client-cert", usage: "path to a PEM file with the app's certificate and private key (or use CRMSYNC_CLIENT_SECRET)"},
+	{env: "CRMSYNC_TENANTS", flag: "tenants", usage: "comma-separated Entra tenant ids allowed to sign in; empty = any tenant an admin has onboarded"},
+	{env: "CRMSYNC_AUTHORITY", flag: "authority", def: "https://login.microsoftonline.com", usage: "the Entra authority host"},
+	{env: "CRMSYNC_GRAPH_URL", flag: "graph-url", def: "https://graph.microsoft.com/v1.0", usage: "the Microsoft Graph base URL"},
+	{env: "CRMSYNC_DEMO", flag: "demo", usage: "true to serve the demo mailbox (always on in local mode)"},
+	{env: "CRMSYNC_ENCRYPTION_KEY", flag: "encryption-key", usage: "32 bytes, base64: seals stored user assertions; the same on every replica (generated into the data dir in local mode)", secret: true},
+	{env: "CRMSYNC_RATE_LIMIT", flag: "rate-limit", def: "50", usage: "API requests per second allowed per user (0 = no limit)"},
+	{env: "CRMSYNC_RATE_BURST", flag: "rate-burst", def: "100", usage: "API requests a user may send at once above the rate"},
+	{env: "CRMSYNC_LOG_LEVEL", flag: "log-level", def: "info", usage: "debug, info, warn or error"},
+	{env: "CRMSYNC_SHUTDOWN_GRACE", flag: "shutdown-grace", def: "20s", usage: "how long a shutdown waits for requests and jobs to finish"},
+}
+
+// Load reads the configuration from args (after the subcommand) and getenv, and validates it. Usage
+// and errors go to stderr; -h returns flag.ErrHelp.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	values := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		v := getenv(s.env)
+		if v == "" {
+			v = s.def
+		}
+		values[s.env] = fs.String(s.flag, v, s.usage+" ["+s.env+"]")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: crmsync %s [flags]\n\nEvery flag can also be set by the environment variable in brackets; a flag wins.\n\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	get := func(env string) string { return strings.TrimSpace(*values[env]) }
+	c := Config{
+		Addr: get("CRMSYNC_ADDR"), DataDir: get("CRMSYNC_DATA_DIR"), DatabaseURL: get("CRMSYNC_DATABASE_URL"),
+		PublicURL: strings.TrimRight(get("CRMSYNC_PUBLIC_URL"), "/"), ClientID: get("CRMSYNC_CLIENT_ID"),
+		ClientSecret: get("CRMSYNC_CLIENT_SECRET"), ClientCert: get("CRMSYNC_CLIENT_CERT"),
+		Authority: strings.TrimRight(get("CRMSYNC_AUTHORITY"), "/"), GraphURL: strings.TrimRight(get("CRMSYNC_GRAPH_URL"), "/"),
+		LogLevel: get("CRMSYNC_LOG_LEVEL"),
+	}
+	var errs []error
+	for _, t := range strings.Split(get("CRMSYNC_TENANTS"), ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		id, err := uuid.Parse(t)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CRMSYNC_TENANTS: %q is not a tenant id (a GUID)", t))
+			continue
+		}
+		c.Tenants = append(c.Tenants, id.String())
+	}
+	var err error
+	if demo := get("CRMSYNC_DEMO"); demo != "" {
+		if c.Demo, err = strconv.ParseBool(demo); err != nil {
+			errs = append(errs, fmt.Errorf("CRMSYNC_DEMO: %q is not true or false", demo))
+		}
+	}
+	if c.RateLimit, err = strconv.ParseFloat(get("CRMSYNC_RATE_LIMIT"), 64); err != nil || c.RateLimit < 0 {
+		errs = append(errs, fmt.Errorf("CRMSYNC_RATE_LIMIT: %q is not a number of requests per second", get("CRMSYNC_RATE_LIMIT")))
+	}
+	if c.RateBurst, err = strconv.Atoi(get("CRMSYNC_RATE_BURST")); err != nil || c.RateBurst < 1 {
+		errs = append(errs, fmt.Errorf("CRMSYNC_RATE_BURST: %q is not a positive whole number", get("CRMSYNC_RATE_BURST")))
+	}
+	if c.ShutdownGrace, err = time.ParseDuration(get("CRMSYNC_SHUTDOWN_GRACE")); err != nil || c.ShutdownGrace <= 0 {
+		errs = append(errs, fmt.Errorf("CRMSYNC_SHUTDOWN_GRACE: %q is not a duration such as 20s", get("CRMSYNC_SHUTDOWN_GRACE")))
+	}
+	if key := get("CRMSYNC_ENCRYPTION_KEY"); key != "" {
+		if c.EncryptionKey, err = base64.StdEncoding.DecodeString(key); err != nil || len(c.EncryptionKey) != 32 {
+			errs = append(errs, errors.New("CRMSYNC_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)"))
+		}
+	}
+	errs = append(errs, c.validate()...)
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("CRMSYNC_ADDR: %q is not host:port", c.Addr))
+	}
+	if c.ClientSecret != "" && c.ClientCert != "" {
+		errs = append(errs, errors.New("CRMSYNC_CLIENT_SECRET and CRMSYNC_CLIENT_CERT are mutually exclusive"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		errs = append(errs, errors.New("CRMSYNC_DATABASE_URL must be empty (SQLite in the data dir), sqlite:PATH or postgres://…"))
+	}
+	for _, u := range []struct{ env, value string }{{"CRMSYNC_AUTHORITY", c.Authority}, {"CRMSYNC_GRAPH_URL", c.GraphURL}, {"CRMSYNC_PUBLIC_URL", c.PublicURL}} {
+		if u.value == "" {
+			continue
+		}
+		if p, err := url.Parse(u.value); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.env, u.value))
+		}
+	}
+	if c.Local() {
+		if c.ClientSecret != "" || c.ClientCert != "" {
+			errs = append(errs, errors.New("CRMSYNC_CLIENT_SECRET/CRMSYNC_CLIENT_CERT need CRMSYNC_CLIENT_ID"))
+		}
+		if err == nil && !isLoopback(host) {
+			errs = append(errs, fmt.Errorf("local mode (no CRMSYNC_CLIENT_ID) only listens on loopback, not %q: set CRMSYNC_CLIENT_ID for production", c.Addr))
+		}
+		if len(c.Tenants) > 0 {
+			errs = append(errs, errors.New("CRMSYNC_TENANTS needs CRMSYNC_CLIENT_ID: local mode has its own demo tenant"))
+		}
+		return errs
+	}
+	if _, err := uuid.Parse(c.ClientID); err != nil {
+		errs = append(errs, fmt.Errorf("CRMSYNC_CLIENT_ID: %q is not an application (client) id (a GUID)", c.ClientID))
+	}
+	if c.ClientSecret == "" && c.ClientCert == "" {
+		errs = append(errs, errors.New("production needs CRMSYNC_CLIENT_SECRET or CRMSYNC_CLIENT_CERT to call Microsoft Graph"))
+	}
+	if c.PublicURL == "" {
+		errs = append(errs, errors.New("production needs CRMSYNC_PUBLIC_URL, the https address Outlook reaches the service at"))
+	} else if !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, errors.New("CRMSYNC_PUBLIC_URL must be https in production: Outlook loads add-ins only over https"))
+	}
+	if c.EncryptionKey == nil {
+		errs = append(errs, errors.New("production needs CRMSYNC_ENCRYPTION_KEY (openssl rand -base64 32), the same on every replica"))
+	}
+	return errs
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// LocalEncryptionKey returns the local-mode encryption key kept in the data dir, creating it on first use.
+func LocalEncryptionKey(dataDir string) ([]byte, error) {
+	path := filepath.Join(dataDir, "encryption.key")
+	if b, err := os.ReadFile(path); err == nil {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("%s does not hold a 32-byte base64 key", path)
+		}
+		return key, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read encryption key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("generate encryption key: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write encryption key: %w", err)
+	}
+	return key, nil
+}
+
+// Secret reports whether the named variable holds a secret that must never be logged.
+func Secret(env string) bool {
+	for _, s := range settings {
+		if s.env == env {
+			return s.secret
+		}
+	}
+	return false
+}
+
+// Variables lists every CRMSYNC_* variable with its default and meaning, for documentation.
+func Variables() [][3]string {
+	out := make([][3]string, 0, len(settings))
+	for _, s := range settings {
+		out = append(out, [3]string{s.env, s.def, s.usage})
+	}
+	return out
+}

@@ -1,0 +1,102 @@
+package config_test
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/crmsync/crmsync/internal/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+const prodID = "5c2f7a7e-8f0d-4e62-a3c3-1f2b3c4d5e6f"
+
+func prod(extra map[string]string) map[string]string {
+	m := map[string]string{"CRMSYNC_ADDR": "0.0.0.0:8080", "CRMSYNC_CLIENT_ID": prodID, "CRMSYNC_CLIENT_SECRET": "s3cret",
+		"CRMSYNC_PUBLIC_URL": "https://crm.contoso.com", "CRMSYNC_ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+func TestLoad(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string
+		check   func(t *testing.T, c config.Config)
+	}{
+		{name: "defaults are local mode", env: map[string]string{}, check: func(t *testing.T, c config.Config) {
+			if !c.Local() || c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.RateLimit != 50 {
+				t.Fatalf("defaults = %+v", c)
+			}
+		}},
+		{name: "flag wins over variable", env: map[string]string{"CRMSYNC_ADDR": "127.0.0.1:9000"}, args: []string{"-addr", "127.0.0.1:9001"},
+			check: func(t *testing.T, c config.Config) {
+				if c.Addr != "127.0.0.1:9001" {
+					t.Fatalf("addr = %s", c.Addr)
+				}
+			}},
+		{name: "production", env: prod(map[string]string{"CRMSYNC_TENANTS": " 72F988BF-86F1-41AF-91AB-2D7CD011DB47 ,"}), check: func(t *testing.T, c config.Config) {
+			if c.Local() || len(c.Tenants) != 1 || c.Tenants[0] != "72f988bf-86f1-41af-91ab-2d7cd011db47" || len(c.EncryptionKey) != 32 {
+				t.Fatalf("production = %+v", c)
+			}
+		}},
+		{name: "secret and cert", env: prod(map[string]string{"CRMSYNC_CLIENT_CERT": "/etc/crmsync/app.pem"}),
+			wantErr: "CRMSYNC_CLIENT_SECRET and CRMSYNC_CLIENT_CERT are mutually exclusive"},
+		{name: "local mode on a public address", env: map[string]string{"CRMSYNC_ADDR": "0.0.0.0:8080"}, wantErr: "only listens on loopback"},
+		{name: "production without credentials", env: prod(map[string]string{"CRMSYNC_CLIENT_SECRET": ""}), wantErr: "CRMSYNC_CLIENT_SECRET or CRMSYNC_CLIENT_CERT"},
+		{name: "production over http", env: prod(map[string]string{"CRMSYNC_PUBLIC_URL": "http://crm.contoso.com"}), wantErr: "must be https"},
+		{name: "client id not a guid", env: prod(map[string]string{"CRMSYNC_CLIENT_ID": "my-app"}), wantErr: "not an application (client) id"},
+		{name: "short encryption key", env: prod(map[string]string{"CRMSYNC_ENCRYPTION_KEY": "c2hvcnQ="}), wantErr: "32 bytes in base64"},
+		{name: "tenant not a guid", env: prod(map[string]string{"CRMSYNC_TENANTS": "contoso.com"}), wantErr: `"contoso.com" is not a tenant id`},
+		{name: "bad database url", env: map[string]string{"CRMSYNC_DATABASE_URL": "mysql://x"}, wantErr: "CRMSYNC_DATABASE_URL must be"},
+		{name: "bad rate", env: map[string]string{"CRMSYNC_RATE_LIMIT": "fast"}, wantErr: "CRMSYNC_RATE_LIMIT"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Load("serve", tc.args, env(tc.env), io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to mention %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	var out strings.Builder
+	_, err := config.Load("serve", []string{"-h"}, env(nil), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	for _, v := range config.Variables() {
+		if !strings.Contains(out.String(), v[0]) {
+			t.Errorf("-h does not mention %s", v[0])
+		}
+	}
+}
+
+func TestLocalEncryptionKeyPersists(t *testing.T) {
+	dir := t.TempDir()
+	a, err := config.LocalEncryptionKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := config.LocalEncryptionKey(dir)
+	if err != nil || string(a) != string(b) || len(a) != 32 {
+		t.Fatalf("key changed between calls or wrong size: %v", err)
+	}
+}
