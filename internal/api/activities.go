@@ -1,0 +1,83 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/store"
+)
+
+// activityScopes says how much of each activity type the caller may read.
+func (s *Server) activityScopes(c *gin.Context, policy crm.AccessPolicy) []store.TypeScope {
+	who := callerOf(c)
+	var scopes []store.TypeScope
+	for _, t := range crm.ActivityTypes {
+		switch policy.Level(who.Roles, t, crm.OpRead) {
+		case crm.LevelAll:
+			scopes = append(scopes, store.TypeScope{Type: t})
+		case crm.LevelOwn:
+			scopes = append(scopes, store.TypeScope{Type: t, OwnOnly: true, UserID: who.UserID})
+		}
+	}
+	return scopes
+}
+
+// listActivities lists the activities the caller may read, newest first; ?regarding=type:id narrows them
+// to one record, which the caller must be able to read.
+func (s *Server) listActivities(c *gin.Context) {
+	who := callerOf(c)
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	q := store.ActivityQuery{TenantID: who.TenantID, Limit: limit, Cursor: cursor}
+	if v := c.Query("regarding"); v != "" {
+		typ, id, ok := strings.Cut(v, ":")
+		if !ok || typ == "" || id == "" {
+			s.fail(c, crm.Invalid("the regarding filter is not valid", crm.FieldError{Field: "regarding", Message: "must be type:id, such as account:0b6d…"}))
+			return
+		}
+		c.AddParam("type", typ)
+		c.AddParam("id", id)
+		if _, _, err := s.readableRecord(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+		q.Regarding = &crm.RecordRef{Type: typ, ID: id}
+	}
+	policy, err := s.deps.Store.AccessPolicy(c, who.TenantID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	q.Scopes = s.activityScopes(c, policy)
+	items, next, err := s.deps.Store.Activities(c, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page[crm.Activity]{Items: items, NextCursor: next})
+}
+
+func (s *Server) getActivity(c *gin.Context) {
+	who := callerOf(c)
+	a, err := s.deps.Store.Activity(c, who.TenantID, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	policy, err := s.deps.Store.AccessPolicy(c, who.TenantID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !policy.Can(who.Actor, a.Type, crm.OpRead, a.OwnerID) {
+		s.fail(c, crm.NotFound("there is no activity with the id %s", a.ID))
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}

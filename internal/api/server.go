@@ -1,0 +1,89 @@
+// Package api is crmsync's HTTP surface: the gin router with every endpoint listed in routes.go, the
+// middleware that authenticates, limits and measures each request, and problem+json errors. gin types
+// stay inside this package; the rest of the program sees an http.Handler.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/identity"
+	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/telemetry"
+)
+
+// TokenValidator proves who sends a request.
+type TokenValidator interface {
+	Validate(ctx context.Context, raw string) (identity.Principal, error)
+}
+
+// Deps is what the API needs from the rest of the program.
+type Deps struct {
+	Store     *store.Store
+	Validator TokenValidator
+	Logger    *slog.Logger
+	Metrics   *telemetry.Metrics
+	// TenantAllowList is the static allow-list; when empty, a tenant must have been onboarded, which the
+	// first sign-in of one of its admins (CRM.Admin) does.
+	TenantAllowList []string
+	RateLimit       float64 // per user per second; 0 = unlimited
+	RateBurst       int
+	MaxBodyBytes    int64
+	// DevIssuer serves the local development issuer's OpenID metadata and keys under /dev/oidc; nil in
+	// production.
+	DevIssuer http.Handler
+	Now       func() time.Time
+}
+
+// Server is the API's HTTP handler.
+type Server struct {
+	deps    Deps
+	engine  *gin.Engine
+	limiter *userLimiter
+}
+
+// NewServer builds the handler with every route of the API.
+func NewServer(deps Deps) *Server {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.MaxBodyBytes == 0 {
+		deps.MaxBodyBytes = 1 << 20
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = telemetry.NewMetrics()
+	}
+	// gin keeps its mode in a package variable; release mode only silences its debug printing.
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{deps: deps, engine: gin.New(), limiter: newUserLimiter(deps.RateLimit, deps.RateBurst, deps.Now)}
+	s.engine.ContextWithFallback = true
+	s.engine.HandleMethodNotAllowed = true
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+type actorKey struct{}
+
+// caller is the authenticated user of a request.
+type caller struct {
+	crm.Actor
+	User      crm.User
+	Tenant    crm.Tenant
+	Principal identity.Principal
+}
+
+func callerOf(c *gin.Context) caller {
+	v, _ := c.Get("caller")
+	return v.(caller)
+}

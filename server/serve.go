@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/crmsync/crmsync/internal/api"
+	"github.com/crmsync/crmsync/internal/config"
+	"github.com/crmsync/crmsync/internal/demo"
+	"github.com/crmsync/crmsync/internal/identity"
+	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/telemetry"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger, err := telemetry.NewLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	metrics := telemetry.NewMetrics()
+
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+
+	// Listen before building the validator: in local mode the issuer's URL is this server's own address,
+	// which is only known once the port is bound (tests ask for port 0).
+	listener, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer listener.Close()
+	baseURL := "http://" + listener.Addr().String()
+
+	deps := api.Deps{Store: db, Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
+	validatorOpts := identity.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Tenants: cfg.Tenants, Logger: logger,
+		AppIDURIs: appIDURIs(cfg)}
+	if cfg.Local() {
+		issuer, err := identity.LoadOrCreateDevIssuer(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		if _, err := config.LocalEncryptionKey(cfg.DataDir); err != nil {
+			return err
+		}
+		if err := demo.Seed(ctx, db); err != nil {
+			return err
+		}
+		authority := baseURL + "/dev/oidc"
+		deps.DevIssuer = issuer.Handler(authority)
+		validatorOpts.Authority, validatorOpts.ClientID, validatorOpts.AppIDURIs = authority, identity.DevClientID, nil
+	}
+	validator, err := identity.NewValidator(validatorOpts)
+	if err != nil {
+		return err
+	}
+	defer validator.Close()
+	deps.Validator = validator
+
+	srv := &http.Server{
+		Handler:           api.NewServer(deps),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(listener) }()
+
+	logger.Info("serving", "addr", listener.Addr().String(), "database", string(db.Dialect()), "local", cfg.Local())
+	fmt.Fprintf(stdout, "crmsync is listening on %s\n", baseURL)
+	if cfg.Local() {
+		fmt.Fprintf(stdout, "local mode: SQLite in %s, development identity, demo tenant %q\n", cfg.DataDir, demo.TenantName)
+		fmt.Fprintf(stdout, "get a token:  TOKEN=$(./bin/crmsync dev-token --user %s)\n", demo.Alice)
+		fmt.Fprintf(stdout, "try it:       curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/me\n", baseURL)
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down http: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", err)
+	}
+	fmt.Fprintln(stdout, "crmsync stopped")
+	return nil
+}
+
+// appIDURIs are the audiences v1 tokens may carry: the plain App ID URI and the host-qualified one that
+// nested app authentication requires (api://<host>/<client id>).
+func appIDURIs(cfg config.Config) []string {
+	if cfg.ClientID == "" {
+		return nil
+	}
+	uris := []string{"api://" + cfg.ClientID}
+	if host := hostOf(cfg.PublicURL); host != "" {
+		uris = append(uris, "api://"+host+"/"+cfg.ClientID)
+	}
+	return uris
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load("migrate", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s database is up to date\n", db.Dialect())
+	return nil
+}
