@@ -46,6 +46,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 	var te *identity.Error
 	var tooBig *http.MaxBytesError
 	switch {
+	case errors.Is(err, errUnsupportedMediaType):
+		s.problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", err.Error())
 	case errors.As(err, &tooBig):
 		s.problem(c, http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large",
 			"the request body is larger than the limit of "+byteSize(tooBig.Limit))

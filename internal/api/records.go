@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -13,6 +14,9 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 )
 
+// errUnsupportedMediaType is returned for a body that says it is not JSON.
+var errUnsupportedMediaType = errors.New("the body must be JSON (Content-Type: application/json)")
+
 type page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"nextCursor"`
@@ -23,7 +27,7 @@ func readJSON(c *gin.Context) ([]byte, error) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		media, _, err := mime.ParseMediaType(ct)
 		if err != nil || (media != "application/json" && !strings.HasSuffix(media, "+json")) {
-			return nil, &crm.Error{Code: crm.CodeInvalid, Message: "the body must be JSON (Content-Type: application/json)"}
+			return nil, errUnsupportedMediaType
 		}
 	}
 	body, err := io.ReadAll(c.Request.Body)
