@@ -136,7 +136,9 @@ func TestLocalModeEndToEnd(t *testing.T) {
 	if code := call(t, "GET", base+"/api/v1/me", token, nil, &me); code != 200 || me.UPN != "alice@contoso.test" || len(me.Roles) != 2 {
 		t.Fatalf("me = %d %+v", code, me)
 	}
-	var found struct{ Items []struct{ ID, Type, Name string } }
+	var found struct {
+		Items []struct{ ID, Type, Name string }
+	}
 	call(t, "GET", base+"/api/v1/records?search=dana", token, nil, &found)
 	if len(found.Items) != 1 || found.Items[0].Name != "Dana Whitfield" {
 		t.Fatalf("the demo seed lacks Dana Whitfield: %+v", found)

@@ -90,8 +90,8 @@ func TestMeIsCreatedOnFirstSightAndFollowsTheToken(t *testing.T) {
 		e := setup(t, s)
 		type me struct {
 			UserID, TenantID, UPN, SyncMode string
-			Roles                            []string
-			Options                          crm.UserOptions
+			Roles                           []string
+			Options                         crm.UserOptions
 		}
 		var first, again, promoted me
 		e.do(http.MethodGet, "/api/v1/me", e.token("bob@contoso.test"), nil).want(http.StatusOK, &first)

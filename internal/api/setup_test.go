@@ -151,4 +151,3 @@ func (e *env) seedRecord(token, typ string, body map[string]any) crm.Record {
 	e.do(http.MethodPost, "/api/v1/records/"+typ, token, body).want(http.StatusCreated, &rec)
 	return rec
 }
-
