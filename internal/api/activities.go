@@ -49,13 +49,13 @@ func (s *Server) listActivities(c *gin.Context) {
 		}
 		q.Regarding = &crm.RecordRef{Type: typ, ID: id}
 	}
-	policy, err := s.deps.Store.AccessPolicy(c, who.TenantID)
+	policy, err := s.deps.Store.AccessPolicy(c.Request.Context(), who.TenantID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	q.Scopes = s.activityScopes(c, policy)
-	items, next, err := s.deps.Store.Activities(c, q)
+	items, next, err := s.deps.Store.Activities(c.Request.Context(), q)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -65,12 +65,12 @@ func (s *Server) listActivities(c *gin.Context) {
 
 func (s *Server) getActivity(c *gin.Context) {
 	who := callerOf(c)
-	a, err := s.deps.Store.Activity(c, who.TenantID, c.Param("id"))
+	a, err := s.deps.Store.Activity(c.Request.Context(), who.TenantID, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	policy, err := s.deps.Store.AccessPolicy(c, who.TenantID)
+	policy, err := s.deps.Store.AccessPolicy(c.Request.Context(), who.TenantID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -11,7 +11,7 @@ import (
 // listEntityTypes serves the tenant's record types to every user: the taskpane needs them for the
 // regarding picker.
 func (s *Server) listEntityTypes(c *gin.Context) {
-	types, err := s.deps.Store.EntityTypes(c, callerOf(c).TenantID)
+	types, err := s.deps.Store.EntityTypes(c.Request.Context(), callerOf(c).TenantID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -20,7 +20,7 @@ func (s *Server) listEntityTypes(c *gin.Context) {
 }
 
 func (s *Server) getEntityType(c *gin.Context) {
-	t, err := s.deps.Store.EntityType(c, callerOf(c).TenantID, c.Param("name"))
+	t, err := s.deps.Store.EntityType(c.Request.Context(), callerOf(c).TenantID, c.Param("name"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -46,7 +46,7 @@ func (s *Server) createEntityType(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	created, err := s.deps.Store.CreateEntityType(c, callerOf(c).TenantID, t)
+	created, err := s.deps.Store.CreateEntityType(c.Request.Context(), callerOf(c).TenantID, t)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -66,7 +66,7 @@ func (s *Server) updateEntityType(c *gin.Context) {
 		return
 	}
 	t.Name = c.Param("name")
-	updated, err := s.deps.Store.UpdateEntityType(c, callerOf(c).TenantID, t)
+	updated, err := s.deps.Store.UpdateEntityType(c.Request.Context(), callerOf(c).TenantID, t)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -75,7 +75,7 @@ func (s *Server) updateEntityType(c *gin.Context) {
 }
 
 func (s *Server) deleteEntityType(c *gin.Context) {
-	if err := s.deps.Store.DeleteEntityType(c, callerOf(c).TenantID, c.Param("name")); err != nil {
+	if err := s.deps.Store.DeleteEntityType(c.Request.Context(), callerOf(c).TenantID, c.Param("name")); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -54,7 +54,7 @@ func (s *Server) observe(c *gin.Context) {
 		who := v.(caller)
 		attrs = append(attrs, slog.String("tenantId", who.TenantID), slog.String("userId", who.UserID))
 	}
-	s.deps.Logger.LogAttrs(c, slog.LevelInfo, "request", attrs...)
+	s.deps.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 // recover turns a panic into a 500 problem and logs the stack.
@@ -97,12 +97,12 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, &identity.Error{Check: "missing", Detail: "send an Entra ID access token as Authorization: Bearer <token>"})
 		return
 	}
-	p, err := s.deps.Validator.Validate(c, raw)
+	p, err := s.deps.Validator.Validate(c.Request.Context(), raw)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	tenant, err := s.deps.Store.Tenant(c, p.TenantID)
+	tenant, err := s.deps.Store.Tenant(c.Request.Context(), p.TenantID)
 	if crm.IsNotFound(err) {
 		if len(s.deps.TenantAllowList) == 0 && !p.HasRole(identity.RoleAdmin) {
 			s.fail(c, &identity.Error{Check: "tenant-not-onboarded", Detail: "the organisation " + p.TenantID +
@@ -110,13 +110,13 @@ func (s *Server) authenticate(c *gin.Context) {
 			return
 		}
 		// Listed in the allow-list (the validator checked), or an admin onboarding their organisation.
-		tenant, err = s.deps.Store.EnsureTenant(c, p.TenantID, p.TenantID)
+		tenant, err = s.deps.Store.EnsureTenant(c.Request.Context(), p.TenantID, p.TenantID)
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	user, err := s.deps.Store.UserOnSight(c, crm.User{TenantID: p.TenantID, ObjectID: p.ObjectID, UPN: p.UPN,
+	user, err := s.deps.Store.UserOnSight(c.Request.Context(), crm.User{TenantID: p.TenantID, ObjectID: p.ObjectID, UPN: p.UPN,
 		Email: firstNonEmpty(p.Email, p.UPN), DisplayName: p.Name, Roles: crmRoles(p.Roles)})
 	if err != nil {
 		s.fail(c, err)

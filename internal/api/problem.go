@@ -72,7 +72,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		}
 		s.writeProblem(c, Problem{Type: problemType(slug), Title: title, Status: status, Detail: de.Message, Errors: de.Fields})
 	default:
-		s.deps.Logger.LogAttrs(c, slog.LevelError, "request failed", slog.String("requestId", c.GetString("requestID")),
+		s.deps.Logger.LogAttrs(c.Request.Context(), slog.LevelError, "request failed", slog.String("requestId", c.GetString("requestID")),
 			slog.String("route", c.FullPath()), slog.String("error", err.Error()))
 		s.problem(c, http.StatusInternalServerError, "internal", "Internal error",
 			"something went wrong on our side; quote the request id when reporting it")

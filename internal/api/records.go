@@ -53,12 +53,12 @@ func pageParams(c *gin.Context) (int, string, error) {
 // caller may read. A named type that does not exist is an error; types the caller may not read are left out.
 func (s *Server) readScopes(c *gin.Context, names []string) ([]store.TypeScope, error) {
 	who := callerOf(c)
-	policy, err := s.deps.Store.AccessPolicy(c, who.TenantID)
+	policy, err := s.deps.Store.AccessPolicy(c.Request.Context(), who.TenantID)
 	if err != nil {
 		return nil, err
 	}
 	if len(names) == 0 {
-		types, err := s.deps.Store.EntityTypes(c, who.TenantID)
+		types, err := s.deps.Store.EntityTypes(c.Request.Context(), who.TenantID)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +67,7 @@ func (s *Server) readScopes(c *gin.Context, names []string) ([]store.TypeScope, 
 		}
 	} else {
 		for _, n := range names {
-			if _, err := s.deps.Store.EntityType(c, who.TenantID, n); err != nil {
+			if _, err := s.deps.Store.EntityType(c.Request.Context(), who.TenantID, n); err != nil {
 				return nil, err
 			}
 		}
@@ -114,7 +114,7 @@ func (s *Server) respondRecordPage(c *gin.Context, search string, types []string
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.deps.Store.SearchRecords(c, store.RecordQuery{TenantID: callerOf(c).TenantID, Search: search,
+	items, next, err := s.deps.Store.SearchRecords(c.Request.Context(), store.RecordQuery{TenantID: callerOf(c).TenantID, Search: search,
 		Scopes: scopes, Limit: limit, Cursor: cursor})
 	if err != nil {
 		s.fail(c, err)
@@ -126,11 +126,11 @@ func (s *Server) respondRecordPage(c *gin.Context, search string, types []string
 func (s *Server) createRecord(c *gin.Context) {
 	who := callerOf(c)
 	typ := c.Param("type")
-	if _, err := s.deps.Store.EntityType(c, who.TenantID, typ); err != nil {
+	if _, err := s.deps.Store.EntityType(c.Request.Context(), who.TenantID, typ); err != nil {
 		s.fail(c, err)
 		return
 	}
-	policy, err := s.deps.Store.AccessPolicy(c, who.TenantID)
+	policy, err := s.deps.Store.AccessPolicy(c.Request.Context(), who.TenantID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -145,7 +145,7 @@ func (s *Server) createRecord(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	rec, err := s.deps.Store.CreateRecord(c, who.TenantID, typ, who.UserID, in)
+	rec, err := s.deps.Store.CreateRecord(c.Request.Context(), who.TenantID, typ, who.UserID, in)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -167,14 +167,14 @@ func decodeRecord(c *gin.Context) (crm.RecordInput, error) {
 func (s *Server) readableRecord(c *gin.Context) (crm.Record, crm.AccessPolicy, error) {
 	who := callerOf(c)
 	typ := c.Param("type")
-	if _, err := s.deps.Store.EntityType(c, who.TenantID, typ); err != nil {
+	if _, err := s.deps.Store.EntityType(c.Request.Context(), who.TenantID, typ); err != nil {
 		return crm.Record{}, crm.AccessPolicy{}, err
 	}
-	rec, err := s.deps.Store.Record(c, who.TenantID, typ, c.Param("id"))
+	rec, err := s.deps.Store.Record(c.Request.Context(), who.TenantID, typ, c.Param("id"))
 	if err != nil {
 		return crm.Record{}, crm.AccessPolicy{}, err
 	}
-	policy, err := s.deps.Store.AccessPolicy(c, who.TenantID)
+	policy, err := s.deps.Store.AccessPolicy(c.Request.Context(), who.TenantID)
 	if err != nil {
 		return crm.Record{}, crm.AccessPolicy{}, err
 	}
@@ -212,7 +212,7 @@ func (s *Server) updateRecord(c *gin.Context, merge bool) {
 		s.fail(c, err)
 		return
 	}
-	updated, err := s.deps.Store.UpdateRecord(c, who.TenantID, rec, store.RecordChange{Input: in, Merge: merge})
+	updated, err := s.deps.Store.UpdateRecord(c.Request.Context(), who.TenantID, rec, store.RecordChange{Input: in, Merge: merge})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -241,7 +241,7 @@ func (s *Server) deleteRecord(c *gin.Context) {
 		}
 		version = &n
 	}
-	if err := s.deps.Store.DeleteRecord(c, who.TenantID, rec, version); err != nil {
+	if err := s.deps.Store.DeleteRecord(c.Request.Context(), who.TenantID, rec, version); err != nil {
 		s.fail(c, err)
 		return
 	}

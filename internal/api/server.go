@@ -64,7 +64,6 @@ func NewServer(deps Deps) *Server {
 	// gin keeps its mode in a package variable; release mode only silences its debug printing.
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{deps: deps, engine: gin.New(), limiter: newUserLimiter(deps.RateLimit, deps.RateBurst, deps.Now)}
-	s.engine.ContextWithFallback = true
 	s.engine.HandleMethodNotAllowed = true
 	s.routes()
 	return s

@@ -111,7 +111,7 @@ func contains(list []string, s string) bool {
 }
 
 func (s *Store) writeEmails(ctx context.Context, tx *sqlx.Tx, tenantID, recordID, recordType string, emails []crm.RecordEmail) error {
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE record_id = ?`), recordID); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, recordID); err != nil {
 		return fmt.Errorf("clear emails of %s: %w", recordID, err)
 	}
 	for _, e := range emails {
@@ -231,7 +231,7 @@ func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.R
 		if n, _ := res.RowsAffected(); n == 0 {
 			return s.whyNotWritten(ctx, tx, tenantID, current, current.Version)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE record_id = ?`), current.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, current.ID); err != nil {
 			return fmt.Errorf("unindex emails of %s: %w", current.ID, err)
 		}
 		return nil
