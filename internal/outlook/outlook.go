@@ -1,0 +1,165 @@
+// Package outlook holds what crmsync knows of Outlook items, as plain values: messages, events, contacts
+// and To Do tasks, the stamp that marks an item as tracked, and the errors a mailbox can answer with.
+// It has no dependency on the Graph SDK, so the packages that use these values build fast; package graph
+// translates between them and Microsoft Graph.
+package outlook
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind is the kind of an Outlook item.
+type Kind string
+
+// The item kinds tracking and synchronization handle.
+const (
+	KindMessage     Kind = "message"
+	KindAppointment Kind = "appointment" // a calendar event
+	KindContact     Kind = "contact"
+	KindTask        Kind = "task" // a Microsoft To Do task
+)
+
+// Kinds lists every item kind.
+var Kinds = []Kind{KindMessage, KindAppointment, KindContact, KindTask}
+
+// ParseKind reads an item kind as the add-in names it.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown item type %q (message, appointment, contact, task)", s)
+}
+
+// TrackedCategory is the category crmsync adds to a tracked item, so users see it in Outlook.
+const TrackedCategory = "Tracked to CRM"
+
+// StampPropertyID is the named extended property that holds the CRM id of a tracked item: the source of
+// truth for "is this item tracked". MAPI named-property form: String {GUID} Name CrmActivityId.
+const StampPropertyID = "String {6b1c3f2e-7d4a-4f3b-9a57-1c2d3e4f5a6b} Name CrmActivityId"
+
+// Stamp is what crmsync writes on a tracked item: the CRM id (activity or record) and the category.
+type Stamp struct {
+	CRMID string
+}
+
+// Address is a name and email address.
+type Address struct {
+	Name  string
+	Email string
+}
+
+// Attendee is a meeting attendee.
+type Attendee struct {
+	Address
+	Type string // required | optional | resource
+}
+
+// Message is an email.
+type Message struct {
+	ID                string // immutable id
+	InternetMessageID string
+	ConversationID    string
+	Subject           string
+	Body              string // plain text or HTML as Graph returned it
+	BodyType          string // text | html
+	From              Address
+	To, Cc, Bcc       []Address
+	SentAt            time.Time
+	ReceivedAt        time.Time
+	InReplyTo         string   // internetMessageId of the message this one answers
+	References        []string // internetMessageIds of the thread, oldest first
+	IsDraft           bool
+	Categories        []string
+	Stamp             string // the CRM id stamped on the item, "" when untracked
+	ChangeKey         string
+	ParentFolderID    string
+}
+
+// Event is a calendar item.
+type Event struct {
+	ID          string
+	ICalUID     string
+	Subject     string
+	Body        string
+	BodyType    string
+	Start, End  time.Time
+	IsAllDay    bool
+	Location    string
+	Organizer   Address
+	Attendees   []Attendee
+	IsOrganizer bool
+	IsCancelled bool
+	Categories  []string
+	Stamp       string
+	ChangeKey   string
+}
+
+// Contact is an Outlook contact.
+type Contact struct {
+	ID             string
+	GivenName      string
+	Surname        string
+	DisplayName    string
+	EmailAddresses []Address
+	CompanyName    string
+	JobTitle       string
+	BusinessPhones []string
+	MobilePhone    string
+	Categories     []string
+	Stamp          string
+	ChangeKey      string
+}
+
+// Task is a Microsoft To Do task.
+type Task struct {
+	ID         string
+	ListID     string
+	Title      string
+	Body       string
+	Due        *time.Time
+	Status     string // notStarted | inProgress | completed | waitingOnOthers | deferred
+	Importance string // low | normal | high
+	Categories []string
+	Stamp      string
+	ChangeKey  string // Graph's @odata.etag for tasks
+}
+
+// Errors a mailbox answers with. Callers tell them apart with errors.Is / errors.As.
+var (
+	// ErrNotFound: the item (or mailbox) does not exist, or no longer does (404, 410 on an item).
+	ErrNotFound = errors.New("the item no longer exists in the mailbox")
+	// ErrPermission: consent is missing or was revoked, or the mailbox may not be accessed (401, 403).
+	ErrPermission = errors.New("crmsync may not access this mailbox")
+	// ErrInvalid: Graph refused the request as malformed, such as an id that is not an id (400).
+	ErrInvalid = errors.New("Microsoft Graph refused the request as invalid")
+	// ErrSyncReset: a delta link expired and synchronization must start over (410 on delta).
+	ErrSyncReset = errors.New("the synchronization state expired")
+)
+
+// ThrottledError says Graph asked us to wait (429, or 503 with Retry-After).
+type ThrottledError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("Microsoft Graph is throttling this mailbox; retry after %s", e.RetryAfter)
+}
+
+// TransientError is a failure worth retrying with backoff: 5xx, a timeout, a reset connection.
+type TransientError struct {
+	Status int // 0 when no response arrived
+	Err    error
+}
+
+func (e *TransientError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("Microsoft Graph did not answer: %v", e.Err)
+	}
+	return fmt.Sprintf("Microsoft Graph answered %d: %v", e.Status, e.Err)
+}
+
+func (e *TransientError) Unwrap() error { return e.Err }
