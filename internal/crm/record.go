@@ -9,9 +9,11 @@ import (
 	"math"
 	"net/mail"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -161,7 +163,8 @@ func (t EntityType) Normalize(in RecordInput, base map[string]any) (Normalized, 
 		fields[name] = v
 	}
 	for _, f := range t.Fields {
-		if f.Required && fields[f.Name] == nil {
+		// A blank text is trimmed to "", which is no value: a required name part must not be empty.
+		if v := fields[f.Name]; f.Required && (v == nil || v == "") {
 			if !hasError(errs, "fields."+f.Name) {
 				errs = append(errs, FieldError{"fields." + f.Name, "is required"})
 			}
@@ -185,6 +188,11 @@ func (t EntityType) Normalize(in RecordInput, base map[string]any) (Normalized, 
 	switch {
 	case out.Name == "" && len(t.NameFrom) == 0:
 		errs = append(errs, FieldError{"name", "is required"})
+	case out.Name == "":
+		// A record always has a name; when it is derived, blame the fields unless they already carry an error.
+		if !slices.ContainsFunc(t.NameFrom, func(n string) bool { return hasError(errs, "fields."+n) }) {
+			errs = append(errs, FieldError{"name", fmt.Sprintf("is derived from %s for a %s; give at least one of them", strings.Join(t.NameFrom, " and "), t.Name)})
+		}
 	case len(out.Name) > MaxNameLength:
 		errs = append(errs, FieldError{"name", fmt.Sprintf("must be at most %d characters", MaxNameLength)})
 	case strings.ContainsFunc(out.Name, isControl):
@@ -217,7 +225,8 @@ func hasError(errs []FieldError, field string) bool {
 	return false
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// isControl reports C0 and C1 control characters and DEL (C1 holds NEL, a line break).
+func isControl(r rune) bool { return unicode.IsControl(r) }
 
 // Default lengths for text-like kinds when a field sets no MaxLength.
 var defaultMaxLength = map[FieldKind]int{KindText: 4000, KindEmail: 254, KindPhone: 50, KindURL: 2048}

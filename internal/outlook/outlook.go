@@ -7,6 +7,7 @@ package outlook
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,6 +41,20 @@ const TrackedCategory = "Tracked to CRM"
 // StampPropertyID is the named extended property that holds the CRM id of a tracked item: the source of
 // truth for "is this item tracked". MAPI named-property form: String {GUID} Name CrmActivityId.
 const StampPropertyID = "String {6b1c3f2e-7d4a-4f3b-9a57-1c2d3e4f5a6b} Name CrmActivityId"
+
+// StampExtensionName is the open extension that stamps a To Do task: tasks have no MAPI extended
+// properties in Graph v1.0, so the CRM id lives in extension "com.crmsync.tracking", property "crmId".
+const StampExtensionName = "com.crmsync.tracking"
+
+// TaskItemID names a To Do task as one string, "<list id>:<task id>"; Graph addresses a task through its
+// list, and ':' never occurs in Graph ids.
+func TaskItemID(listID, taskID string) string { return listID + ":" + taskID }
+
+// SplitTaskItemID reverses TaskItemID.
+func SplitTaskItemID(id string) (listID, taskID string, ok bool) {
+	listID, taskID, ok = strings.Cut(id, ":")
+	return listID, taskID, ok && listID != "" && taskID != ""
+}
 
 // Stamp is what crmsync writes on a tracked item: the CRM id (activity or record) and the category.
 type Stamp struct {
@@ -116,7 +131,7 @@ type Contact struct {
 
 // Task is a Microsoft To Do task.
 type Task struct {
-	ID         string
+	ID         string // TaskItemID(ListID, task id)
 	ListID     string
 	Title      string
 	Body       string
