@@ -146,7 +146,7 @@ func (a Actor) HasRole(role string) bool {
 
 // Permits reports whether level lets actor act on something owned by ownerID.
 func (a Actor) Permits(level Level, ownerID string) bool {
-	return level == LevelAll || (level == LevelOwn && ownerID == a.UserID)
+	return level == LevelAll || (level == LevelOwn && a.UserID != "" && ownerID == a.UserID)
 }
 
 // Can reports whether the actor may do op on a record of recordType owned by ownerID.

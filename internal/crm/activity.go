@@ -51,7 +51,7 @@ type Activity struct {
 	InternetMessageID string     `json:"internetMessageId"`
 	ConversationID    string     `json:"conversationId"`
 	ICalUID           string     `json:"iCalUId,omitempty"`
-	Links             []ItemLink `json:"links"`
+	Links             []LinkRef  `json:"links"`
 	CreatedAt         time.Time  `json:"createdAt"`
 	UpdatedAt         time.Time  `json:"updatedAt"`
 }
@@ -72,8 +72,8 @@ type Party struct {
 	Record  *RecordRef `json:"record"`
 }
 
-// ItemLink names an Outlook item that is linked to a CRM activity or record.
-type ItemLink struct {
+// LinkRef names an Outlook item that is linked to a CRM activity or record.
+type LinkRef struct {
 	UserID string `json:"userId"`
 	ItemID string `json:"itemId"`
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 	"unicode"
 
 	"github.com/google/uuid"
@@ -193,7 +194,7 @@ func (t EntityType) Normalize(in RecordInput, base map[string]any) (Normalized, 
 		if !slices.ContainsFunc(t.NameFrom, func(n string) bool { return hasError(errs, "fields."+n) }) {
 			errs = append(errs, FieldError{"name", fmt.Sprintf("is derived from %s for a %s; give at least one of them", strings.Join(t.NameFrom, " and "), t.Name)})
 		}
-	case len(out.Name) > MaxNameLength:
+	case utf8.RuneCountInString(out.Name) > MaxNameLength:
 		errs = append(errs, FieldError{"name", fmt.Sprintf("must be at most %d characters", MaxNameLength)})
 	case strings.ContainsFunc(out.Name, isControl):
 		errs = append(errs, FieldError{"name", "must not contain control characters"})
@@ -244,7 +245,7 @@ func (f Field) normalize(raw any) (any, string) {
 		if limit == 0 {
 			limit = defaultMaxLength[f.Kind]
 		}
-		if limit > 0 && len(s) > limit {
+		if limit > 0 && utf8.RuneCountInString(s) > limit {
 			return nil, fmt.Sprintf("must be at most %d characters", limit)
 		}
 		return f.normalizeString(s)

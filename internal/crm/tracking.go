@@ -1,0 +1,72 @@
+package crm
+
+import "time"
+
+// The actions a user takes on an Outlook item from the ribbon or the taskpane.
+const (
+	ActionTrack        = "track"
+	ActionSetRegarding = "set_regarding"
+	ActionUntrack      = "untrack"
+)
+
+// The states of a track request.
+const (
+	StateQueued     = "queued"
+	StateProcessing = "processing"
+	StateDone       = "done"
+	StateFailed     = "failed"
+)
+
+// Why an Outlook item is linked to the CRM.
+const (
+	ReasonTracked = "tracked" // the user clicked Track or Set Regarding
+	ReasonFilter  = "filter"  // a synchronization filter pushed the record to Outlook
+	ReasonAuto    = "auto"    // automatic email tracking picked the message
+)
+
+// TrackRequest is one click on Track, Set Regarding or Untrack, from acceptance to its outcome. It is
+// idempotent per user, item and action: a retried click finds the same request.
+type TrackRequest struct {
+	ID                string
+	TenantID          string
+	UserID            string
+	ItemKey           string // what identifies the item for idempotency: the immutable id when known, else the REST id
+	ItemID            string // the id the add-in sent (a REST id)
+	ImmutableID       string // the item's immutable id, once known
+	ItemType          string // message | appointment | contact | task
+	Action            string
+	InternetMessageID string
+	ConversationID    string
+	Regarding         *RecordRef
+	State             string
+	Error             string
+	ActivityID        string
+	RecordID          string
+	Assertion         []byte // the user's token, sealed, kept only while the request is open (client mode)
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	FinishedAt        *time.Time
+}
+
+// Open reports whether the request is still waiting for or under work.
+func (r TrackRequest) Open() bool { return r.State == StateQueued || r.State == StateProcessing }
+
+// ItemLink ties one user's Outlook item to a CRM activity (email, appointment, task) or record (contact),
+// with what reconciliation needs to know about the last synchronized state of both sides.
+type ItemLink struct {
+	TenantID    string
+	UserID      string
+	ItemID      string // immutable Graph id
+	RESTItemID  string
+	Kind        string
+	ActivityID  string
+	RecordID    string
+	Reason      string
+	CreatedByUs bool // the Outlook item was created by crmsync (from a CRM record)
+	Stamped     bool
+	ChangeKey   string
+	CRMVersion  int64
+	FieldHash   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
