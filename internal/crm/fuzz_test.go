@@ -84,8 +84,8 @@ func FuzzDecodeRecordInput(f *testing.F) {
 			if _, err := json.Marshal(n.Fields); err != nil {
 				t.Fatalf("%s: normalized fields %#v do not encode: %v", typ.Name, n.Fields, err)
 			}
-			if n.Name == "" || len(n.Name) > crm.MaxNameLength {
-				t.Fatalf("%s: normalized name %q has length %d, want 1 to %d", typ.Name, n.Name, len(n.Name), crm.MaxNameLength)
+			if n.Name == "" || utf8.RuneCountInString(n.Name) > crm.MaxNameLength {
+				t.Fatalf("%s: normalized name %q has %d characters, want 1 to %d", typ.Name, n.Name, utf8.RuneCountInString(n.Name), crm.MaxNameLength)
 			}
 			if !utf8.ValidString(n.Name) {
 				t.Fatalf("%s: normalized name %q is not valid UTF-8", typ.Name, n.Name)
