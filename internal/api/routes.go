@@ -23,6 +23,9 @@ func (s *Server) routes() {
 	if s.deps.DevIssuer != nil {
 		e.Any("/dev/oidc/*path", gin.WrapH(http.StripPrefix("/dev/oidc", s.deps.DevIssuer)))
 	}
+	if s.deps.DevGraph != nil {
+		e.Any("/dev/graph/v1.0/*path", gin.WrapH(http.StripPrefix("/dev/graph/v1.0", s.deps.DevGraph)))
+	}
 
 	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.GET("/me", s.getMe)
@@ -43,4 +46,13 @@ func (s *Server) routes() {
 
 	v1.GET("/activities", s.listActivities)
 	v1.GET("/activities/:id", s.getActivity)
+
+	if s.deps.Tracker != nil {
+		v1.POST("/track", s.postTrack)
+		v1.GET("/track/:id", s.getTrack)
+		v1.GET("/track/:id/events", s.trackEvents)
+		v1.GET("/items/:itemId/tracking", s.getItemTracking)
+		v1.PUT("/items/:itemId/tracking", s.putItemTracking)
+		v1.DELETE("/items/:itemId/tracking", s.deleteItemTracking)
+	}
 }

@@ -26,6 +26,7 @@ type TokenValidator interface {
 type Deps struct {
 	Store     *store.Store
 	Validator TokenValidator
+	Tracker   Tracker
 	Logger    *slog.Logger
 	Metrics   *telemetry.Metrics
 	// TenantAllowList is the static allow-list; when empty, a tenant must have been onboarded, which the
@@ -37,7 +38,9 @@ type Deps struct {
 	// DevIssuer serves the local development issuer's OpenID metadata and keys under /dev/oidc; nil in
 	// production.
 	DevIssuer http.Handler
-	Now       func() time.Time
+	// DevGraph serves the demo mailbox (a fake Microsoft Graph) under /dev/graph/v1.0; nil in production.
+	DevGraph http.Handler
+	Now      func() time.Time
 }
 
 // Server is the API's HTTP handler.

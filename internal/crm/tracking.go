@@ -35,6 +35,7 @@ type TrackRequest struct {
 	ImmutableID       string // the item's immutable id, once known
 	ItemType          string // message | appointment | contact | task
 	Action            string
+	Generation        int64 // bumped each time the request is queued again; a job of an older generation does nothing
 	InternetMessageID string
 	ConversationID    string
 	Regarding         *RecordRef

@@ -51,7 +51,7 @@ func (r activityRow) activity() crm.Activity {
 	a := crm.Activity{ID: r.ID, Type: r.Type, Subject: r.Subject, Body: r.Body, Start: nullTime(r.StartAt), End: nullTime(r.EndAt),
 		Due: nullTime(r.DueAt), Status: r.Status, Direction: r.Direction, OwnerID: r.OwnerID,
 		InternetMessageID: r.InternetMessageID.String, ConversationID: r.ConversationID, ICalUID: r.ICalUID,
-		Parties: []crm.Party{}, Links: []crm.ItemLink{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Parties: []crm.Party{}, Links: []crm.LinkRef{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.RegardingID.Valid {
 		a.Regarding = &crm.Regarding{Type: r.RegardingType.String, ID: r.RegardingID.String, Name: r.RegardingName.String}
 	}
@@ -157,6 +157,9 @@ func (s *Store) Activity(ctx context.Context, tenantID, id string) (crm.Activity
 	if err := s.attachParties(ctx, tenantID, list); err != nil {
 		return crm.Activity{}, err
 	}
+	if err := s.attachLinks(ctx, tenantID, list); err != nil {
+		return crm.Activity{}, err
+	}
 	return list[0], nil
 }
 
@@ -259,5 +262,39 @@ func (s *Store) Activities(ctx context.Context, q ActivityQuery) ([]crm.Activity
 	if err := s.attachParties(ctx, q.TenantID, list); err != nil {
 		return nil, "", err
 	}
+	if err := s.attachLinks(ctx, q.TenantID, list); err != nil {
+		return nil, "", err
+	}
 	return list, next, nil
+}
+
+// attachLinks fills in which users' Outlook items each activity is linked to.
+func (s *Store) attachLinks(ctx context.Context, tenantID string, list []crm.Activity) error {
+	if len(list) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(list))
+	ids := make([]any, 0, len(list))
+	for i, a := range list {
+		index[a.ID] = i
+		ids = append(ids, a.ID)
+	}
+	query, args, err := sqlx.In(`SELECT activity_id, user_id, item_id FROM item_links WHERE tenant_id = ? AND activity_id IN (?)
+		ORDER BY activity_id, created_at`, tenantID, ids)
+	if err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	var rows []struct {
+		ActivityID string `db:"activity_id"`
+		UserID     string `db:"user_id"`
+		ItemID     string `db:"item_id"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.q(query), args...); err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	for _, r := range rows {
+		i := index[r.ActivityID]
+		list[i].Links = append(list[i].Links, crm.LinkRef{UserID: r.UserID, ItemID: r.ItemID})
+	}
+	return nil
 }

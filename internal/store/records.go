@@ -46,10 +46,25 @@ func toLower(s string) string { return strings.ToLower(s) }
 // CreateRecord stores a new record of the given type owned by ownerID. The input is checked against the
 // type, references must point at live records of the tenant, and email fields are indexed.
 func (s *Store) CreateRecord(ctx context.Context, tenantID, typeName, ownerID string, in crm.RecordInput) (crm.Record, error) {
-	et, err := s.EntityType(ctx, tenantID, typeName)
+	var rec crm.Record
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		rec, err = s.CreateRecordTx(ctx, tx, tenantID, typeName, ownerID, in)
+		return err
+	})
+	return rec, err
+}
+
+// CreateRecordTx is CreateRecord inside the caller's transaction.
+func (s *Store) CreateRecordTx(ctx context.Context, tx *sqlx.Tx, tenantID, typeName, ownerID string, in crm.RecordInput) (crm.Record, error) {
+	types, err := s.entityTypes(ctx, tx, tenantID, typeName)
 	if err != nil {
 		return crm.Record{}, err
 	}
+	if len(types) == 0 {
+		return crm.Record{}, crm.NotFound("there is no record type %q", typeName)
+	}
+	et := types[0]
 	if in.Version != nil {
 		return crm.Record{}, crm.Invalid("a new record has no version", crm.FieldError{Field: "version", Message: "leave it out when creating"})
 	}
@@ -64,18 +79,15 @@ func (s *Store) CreateRecord(ctx context.Context, tenantID, typeName, ownerID st
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("encode fields: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.checkReferences(ctx, tx, tenantID, et, norm.References); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO records (`+recordColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			rec.ID, tenantID, rec.Type, rec.Name, toLower(rec.Name), rec.OwnerID, string(fields), rec.Version, now, now)
-		if err != nil {
-			return fmt.Errorf("insert %s record: %w", rec.Type, err)
-		}
-		return s.writeEmails(ctx, tx, tenantID, rec.ID, rec.Type, norm.Emails)
-	})
+	if err := s.checkReferences(ctx, tx, tenantID, et, norm.References); err != nil {
+		return crm.Record{}, err
+	}
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO records (`+recordColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		rec.ID, tenantID, rec.Type, rec.Name, toLower(rec.Name), rec.OwnerID, string(fields), rec.Version, now, now)
 	if err != nil {
+		return crm.Record{}, fmt.Errorf("insert %s record: %w", rec.Type, err)
+	}
+	if err := s.writeEmails(ctx, tx, tenantID, rec.ID, rec.Type, norm.Emails); err != nil {
 		return crm.Record{}, err
 	}
 	return rec, nil

@@ -70,3 +70,19 @@ func (s *Store) Tenant(ctx context.Context, id string) (crm.Tenant, error) {
 	}
 	return row.tenant()
 }
+
+// UpdateTenantSettings stores a tenant's sync mode and settings.
+func (s *Store) UpdateTenantSettings(ctx context.Context, tenantID, syncMode string, settings crm.TenantSettings) error {
+	b, err := json.Marshal(settings)
+	if err != nil {
+		return fmt.Errorf("encode tenant settings: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE tenants SET sync_mode = ?, settings = ? WHERE id = ?`), syncMode, string(b), tenantID)
+	if err != nil {
+		return fmt.Errorf("update tenant %s: %w", tenantID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return crm.NotFound("tenant %s is not onboarded", tenantID)
+	}
+	return nil
+}

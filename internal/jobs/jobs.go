@@ -1,0 +1,168 @@
+// Package jobs runs durable background work with River in the service's own database: the same pool as
+// the store, so a use case can insert a job, or complete the one it is working, in the transaction that
+// holds its other writes. Job kinds live with the use case that owns them; this package only wires River.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/crmsync/crmsync/internal/store"
+)
+
+// Options configures the queue.
+type Options struct {
+	Workers *river.Workers
+	// Queues maps queue names to how many jobs of that queue run at once in this process.
+	Queues map[string]int
+	// PollInterval is how often idle workers look for new jobs. River's LISTEN/NOTIFY is not available
+	// through database/sql, so this bounds how soon a job inserted by another replica starts.
+	PollInterval time.Duration
+	// JobTimeout bounds one attempt of a job.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River assumes its process died. On SQLite,
+	// which one process owns, jobs left running by a killed process are rescued at start instead.
+	RescueAfter  time.Duration
+	PeriodicJobs []*river.PeriodicJob
+	Logger       *slog.Logger
+}
+
+// Queue is the River client of this process.
+type Queue struct {
+	client  *river.Client[*sql.Tx]
+	dialect store.Dialect
+	db      *sql.DB
+	logger  *slog.Logger
+}
+
+func driverFor(s *store.Store) riverdriver.Driver[*sql.Tx] {
+	if s.Dialect() == store.Postgres {
+		return riverdatabasesql.New(s.DB())
+	}
+	return riversqlite.New(s.DB())
+}
+
+// Migrate brings River's own tables up to date. On PostgreSQL an advisory lock keeps replicas that start
+// together from migrating at once.
+func Migrate(ctx context.Context, s *store.Store) error {
+	migrator, err := rivermigrate.New(driverFor(s), nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if s.Dialect() == store.Postgres {
+		conn, err := s.DB().Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("river migration lock: %w", err)
+		}
+		defer conn.Close()
+		const lockID = 7_261_544_013 // any constant unique to this purpose
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockID); err != nil {
+			return fmt.Errorf("river migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockID) //nolint:errcheck // released with the session anyway
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river tables: %w", err)
+	}
+	return nil
+}
+
+// New builds the queue on the store's database. It does not start working jobs.
+func New(s *store.Store, opts Options) (*Queue, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	queues := map[string]river.QueueConfig{}
+	for name, n := range opts.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
+	cfg := &river.Config{
+		Logger:       opts.Logger,
+		Workers:      opts.Workers,
+		Queues:       queues,
+		PeriodicJobs: opts.PeriodicJobs,
+		JobTimeout:   opts.JobTimeout,
+		FetchCooldown: func() time.Duration {
+			return min(opts.PollInterval, 100*time.Millisecond)
+		}(),
+		FetchPollInterval:    opts.PollInterval,
+		RescueStuckJobsAfter: opts.RescueAfter,
+	}
+	if len(queues) == 0 {
+		cfg.Workers, cfg.Queues = nil, nil // insert-only client
+	}
+	client, err := river.NewClient(driverFor(s), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return &Queue{client: client, dialect: s.Dialect(), db: s.DB(), logger: opts.Logger}, nil
+}
+
+// Start rescues jobs orphaned by a killed process (SQLite) and starts working.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.dialect == store.SQLite {
+		// One process owns a SQLite database, so a job still "running" at start belonged to a process that
+		// died: make it available again now rather than after RescueAfter.
+		res, err := q.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = ?
+			WHERE state = 'running'`, time.Now().UTC())
+		if err != nil {
+			return fmt.Errorf("rescue orphaned jobs: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			q.logger.Warn("rescued jobs left running by a previous process", "jobs", n)
+		}
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones to finish, or for ctx to end, in which case
+// running jobs are cancelled and River retries them later.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return q.client.StopAndCancel(context.Background())
+	}
+	if err != nil {
+		return fmt.Errorf("stop river: %w", err)
+	}
+	return nil
+}
+
+// Client exposes River's client, for subscriptions in tests and for job management.
+func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }
+
+// InsertTx enqueues a job inside the caller's transaction: it exists exactly when the transaction commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if _, err := q.client.InsertTx(ctx, tx, args, opts); err != nil {
+		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// CompleteTx marks the job being worked as completed inside the caller's transaction, so that its
+// effects and its completion commit together.
+func CompleteTx[T river.JobArgs](ctx context.Context, q *Queue, tx *sql.Tx, job *river.Job[T]) error {
+	var err error
+	if q.dialect == store.Postgres {
+		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
+	} else {
+		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+	}
+	if err != nil {
+		return fmt.Errorf("complete job %d: %w", job.ID, err)
+	}
+	return nil
+}
