@@ -1,0 +1,421 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/outlook"
+)
+
+// task is one request being worked: the user, their mailbox, and the item.
+type task struct {
+	svc    *Service
+	req    crm.TrackRequest
+	user   crm.User
+	mb     Mailbox
+	kind   outlook.Kind
+	itemID string // immutable
+}
+
+// maxBodyBytes caps what is kept of an item's body; a long thread with quoted history is mostly noise.
+const maxBodyBytes = 256 << 10
+
+func truncate(s string) string {
+	if len(s) <= maxBodyBytes {
+		return s
+	}
+	cut := maxBodyBytes
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// draft is an activity about to be created from an item, with what identifies the same item elsewhere.
+type draft struct {
+	activity  crm.Activity
+	stamp     string // the CRM id already on the item
+	messageID string // internetMessageId (email) — the same email tracked by several users is one activity
+	iCalUID   string // the same meeting in several calendars is one appointment
+	threadIDs []string
+	changeKey string
+}
+
+func (t *task) track(ctx context.Context) (outcome, error) {
+	var d draft
+	switch t.kind {
+	case outlook.KindMessage:
+		m, err := t.mb.Message(ctx, t.itemID)
+		if err != nil {
+			return outcome{}, fmt.Errorf("read message: %w", err)
+		}
+		if m.IsDraft {
+			return outcome{}, errDraft
+		}
+		d = t.messageDraft(m)
+	case outlook.KindAppointment:
+		e, err := t.mb.Event(ctx, t.itemID)
+		if err != nil {
+			return outcome{}, fmt.Errorf("read appointment: %w", err)
+		}
+		d = t.eventDraft(e)
+	case outlook.KindTask:
+		tk, err := t.mb.Task(ctx, t.itemID)
+		if err != nil {
+			return outcome{}, fmt.Errorf("read task: %w", err)
+		}
+		d = t.taskDraft(tk)
+	case outlook.KindContact:
+		c, err := t.mb.Contact(ctx, t.itemID)
+		if err != nil {
+			return outcome{}, fmt.Errorf("read contact: %w", err)
+		}
+		return t.trackContact(ctx, c)
+	}
+	return t.trackActivity(ctx, d)
+}
+
+func (t *task) messageDraft(m outlook.Message) draft {
+	status, direction := "received", "incoming"
+	if strings.EqualFold(m.From.Email, t.user.Email) || strings.EqualFold(m.From.Email, t.user.UPN) {
+		status, direction = "sent", "outgoing"
+	}
+	a := crm.Activity{Type: crm.ActivityEmail, Subject: m.Subject, Body: truncate(m.Body), Status: status, Direction: direction,
+		InternetMessageID: m.InternetMessageID, ConversationID: firstNonEmpty(m.ConversationID, t.req.ConversationID)}
+	if !m.SentAt.IsZero() {
+		sent := m.SentAt.UTC()
+		a.Start = &sent
+	}
+	a.Parties = append(a.Parties, crm.Party{Role: crm.PartyFrom, Address: m.From.Email, Name: m.From.Name})
+	for _, group := range []struct {
+		role  string
+		addrs []outlook.Address
+	}{{crm.PartyTo, m.To}, {crm.PartyCc, m.Cc}, {crm.PartyBcc, m.Bcc}} {
+		for _, addr := range group.addrs {
+			a.Parties = append(a.Parties, crm.Party{Role: group.role, Address: addr.Email, Name: addr.Name})
+		}
+	}
+	// The nearest ancestor first: In-Reply-To, then References from the newest.
+	thread := []string{}
+	if m.InReplyTo != "" {
+		thread = append(thread, m.InReplyTo)
+	}
+	refs := slices.Clone(m.References)
+	slices.Reverse(refs)
+	thread = append(thread, refs...)
+	return draft{activity: a, stamp: m.Stamp, messageID: firstNonEmpty(m.InternetMessageID, t.req.InternetMessageID), threadIDs: thread, changeKey: m.ChangeKey}
+}
+
+func (t *task) eventDraft(e outlook.Event) draft {
+	start, end := e.Start.UTC(), e.End.UTC()
+	status := "scheduled"
+	if e.IsCancelled {
+		status = "canceled"
+	}
+	a := crm.Activity{Type: crm.ActivityAppointment, Subject: e.Subject, Body: truncate(e.Body), Start: &start, End: &end, Status: status}
+	a.Parties = append(a.Parties, crm.Party{Role: crm.PartyOrganizer, Address: e.Organizer.Email, Name: e.Organizer.Name})
+	for _, at := range e.Attendees {
+		role := crm.PartyRequired
+		if at.Type == "optional" {
+			role = crm.PartyOptional
+		}
+		if at.Type == "resource" {
+			continue // rooms and equipment are not CRM parties
+		}
+		a.Parties = append(a.Parties, crm.Party{Role: role, Address: at.Email, Name: at.Name})
+	}
+	return draft{activity: a, stamp: e.Stamp, iCalUID: e.ICalUID, changeKey: e.ChangeKey}
+}
+
+func (t *task) taskDraft(tk outlook.Task) draft {
+	status := "open"
+	if tk.Status == "completed" {
+		status = "completed"
+	}
+	a := crm.Activity{Type: crm.ActivityTask, Subject: tk.Title, Body: truncate(tk.Body), Due: tk.Due, Status: status}
+	a.Parties = []crm.Party{{Role: crm.PartyOwner, Address: t.user.Email, Name: t.user.DisplayName}}
+	return draft{activity: a, stamp: tk.Stamp, changeKey: tk.ChangeKey}
+}
+
+// existingActivity finds the activity this item already corresponds to: through this user's link, the
+// stamp on the item, or the same email or meeting tracked by someone else.
+func (t *task) existingActivity(ctx context.Context, tx *sqlx.Tx, d draft) (string, error) {
+	s, tenant := t.svc.store, t.req.TenantID
+	if link, err := s.ItemLinkTx(ctx, tx, tenant, t.req.UserID, t.itemID); err == nil && link.ActivityID != "" {
+		if _, err := s.ActivityTypeTx(ctx, tx, tenant, link.ActivityID); err == nil {
+			return link.ActivityID, nil
+		}
+	} else if err != nil && !crm.IsNotFound(err) {
+		return "", err
+	}
+	if d.stamp != "" {
+		if typ, err := s.ActivityTypeTx(ctx, tx, tenant, d.stamp); err == nil && typ == d.activity.Type {
+			return d.stamp, nil
+		}
+	}
+	var id string
+	var err error
+	switch {
+	case d.messageID != "":
+		id, err = s.ActivityIDByMessageIDTx(ctx, tx, tenant, d.messageID)
+	case d.iCalUID != "":
+		id, err = s.ActivityIDByICalUIDTx(ctx, tx, tenant, d.iCalUID)
+	default:
+		return "", nil
+	}
+	if crm.IsNotFound(err) {
+		return "", nil
+	}
+	return id, err
+}
+
+// trackActivity creates or finds the activity, links the item to it, and stamps the item.
+func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
+	s, tenant := t.svc.store, t.req.TenantID
+	policy, err := s.AccessPolicy(ctx, tenant)
+	if err != nil {
+		return outcome{}, err
+	}
+	actor := crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}
+	regarding := t.req.Regarding
+	if regarding == nil && d.activity.Type == crm.ActivityEmail {
+		if ref, err := s.RegardingOfThread(ctx, tenant, d.threadIDs, d.activity.ConversationID); err == nil {
+			regarding = &ref
+		} else if !crm.IsNotFound(err) {
+			return outcome{}, err
+		}
+	}
+	if err := t.resolveParties(ctx, &d.activity); err != nil {
+		return outcome{}, err
+	}
+	d.activity.OwnerID, d.activity.ICalUID = t.user.ID, d.iCalUID
+	if d.messageID != "" {
+		d.activity.InternetMessageID = d.messageID
+	}
+	if regarding != nil {
+		d.activity.Regarding = &crm.Regarding{Type: regarding.Type, ID: regarding.ID}
+	}
+
+	var activityID string
+	for attempt := 0; ; attempt++ {
+		err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+			id, err := t.existingActivity(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			if id == "" {
+				if !policy.Can(actor, d.activity.Type, crm.OpCreate, t.user.ID) {
+					return crm.Forbidden("your security role does not let you create %s activities", d.activity.Type)
+				}
+				created, err := s.CreateActivityTx(ctx, tx, tenant, d.activity)
+				if err != nil {
+					return err
+				}
+				id = created.ID
+			} else if t.req.Regarding != nil {
+				// The user picked what it is regarding: that wins over what the activity had.
+				if err := s.SetActivityRegardingTx(ctx, tx, tenant, id, t.req.Regarding); err != nil {
+					return err
+				}
+			}
+			activityID = id
+			return s.SaveItemLinkTx(ctx, tx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
+				Kind: string(t.kind), ActivityID: id, Reason: crm.ReasonTracked, Stamped: d.stamp == id, ChangeKey: d.changeKey})
+		})
+		// Two users tracking the same email at once both try to create it; the loser links to the winner's.
+		if crm.ErrorCode(err) == crm.CodeConflict && attempt == 0 {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		return outcome{}, err
+	}
+	if d.stamp != activityID {
+		if err := t.mb.Stamp(ctx, t.kind, t.itemID, activityID); err != nil {
+			return outcome{}, fmt.Errorf("stamp item: %w", err)
+		}
+		if err := t.markStamped(ctx); err != nil {
+			return outcome{}, err
+		}
+	}
+	return outcome{activityID: activityID}, nil
+}
+
+func (t *task) markStamped(ctx context.Context) error {
+	s := t.svc.store
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		link, err := s.ItemLinkTx(ctx, tx, t.req.TenantID, t.user.ID, t.itemID)
+		if err != nil {
+			return err
+		}
+		link.Stamped = true
+		return s.SaveItemLinkTx(ctx, tx, link)
+	})
+}
+
+// resolveParties ties each party's address to the CRM record it belongs to.
+func (t *task) resolveParties(ctx context.Context, a *crm.Activity) error {
+	var addrs []string
+	for _, p := range a.Parties {
+		if p.Address != "" {
+			addrs = append(addrs, p.Address)
+		}
+	}
+	found, err := t.svc.store.ResolveAddresses(ctx, t.req.TenantID, addrs, "")
+	if err != nil {
+		return err
+	}
+	for i, p := range a.Parties {
+		if ref, ok := found[strings.ToLower(p.Address)]; ok {
+			a.Parties[i].Record = &ref
+		}
+	}
+	return nil
+}
+
+// trackContact makes the Outlook contact a CRM contact: the one with the same email if there is one,
+// else a new contact owned by the user.
+func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, error) {
+	s, tenant := t.svc.store, t.req.TenantID
+	var emails []string
+	for _, e := range c.EmailAddresses {
+		if e.Email != "" {
+			emails = append(emails, e.Email)
+		}
+	}
+	policy, err := s.AccessPolicy(ctx, tenant)
+	if err != nil {
+		return outcome{}, err
+	}
+	actor := crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}
+	// Candidates found before the transaction, so that it holds one connection only.
+	var candidate string
+	if c.Stamp != "" {
+		if _, err := s.Record(ctx, tenant, crm.TypeContact, c.Stamp); err == nil {
+			candidate = c.Stamp
+		}
+	}
+	if candidate == "" && len(emails) > 0 {
+		found, err := s.ResolveAddresses(ctx, tenant, emails, crm.TypeContact)
+		if err != nil {
+			return outcome{}, err
+		}
+		for _, e := range emails {
+			if ref, ok := found[strings.ToLower(e)]; ok {
+				candidate = ref.ID
+				break
+			}
+		}
+	}
+	var recordID string
+	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		recordID = candidate
+		if link, err := s.ItemLinkTx(ctx, tx, tenant, t.user.ID, t.itemID); err == nil && link.RecordID != "" {
+			recordID = link.RecordID
+		} else if err != nil && !crm.IsNotFound(err) {
+			return err
+		}
+		if recordID == "" {
+			if !policy.Can(actor, crm.TypeContact, crm.OpCreate, t.user.ID) {
+				return crm.Forbidden("your security role does not let you create contacts")
+			}
+			rec, err := s.CreateRecordTx(ctx, tx, tenant, crm.TypeContact, t.user.ID, contactInput(c))
+			if err != nil {
+				return err
+			}
+			recordID = rec.ID
+		}
+		return s.SaveItemLinkTx(ctx, tx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
+			Kind: string(t.kind), RecordID: recordID, Reason: crm.ReasonTracked, Stamped: c.Stamp == recordID, ChangeKey: c.ChangeKey})
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	if c.Stamp != recordID {
+		if err := t.mb.Stamp(ctx, t.kind, t.itemID, recordID); err != nil {
+			return outcome{}, fmt.Errorf("stamp contact: %w", err)
+		}
+		if err := t.markStamped(ctx); err != nil {
+			return outcome{}, err
+		}
+	}
+	return outcome{recordID: recordID}, nil
+}
+
+func contactInput(c outlook.Contact) crm.RecordInput {
+	fields := map[string]any{}
+	last := firstNonEmpty(c.Surname, c.DisplayName)
+	if last == "" && len(c.EmailAddresses) > 0 {
+		last = c.EmailAddresses[0].Email
+	}
+	fields["lastName"] = last
+	if c.GivenName != "" && c.Surname != "" {
+		fields["firstName"] = c.GivenName
+	}
+	if len(c.EmailAddresses) > 0 && c.EmailAddresses[0].Email != "" {
+		fields["email"] = c.EmailAddresses[0].Email
+	}
+	if phone := firstNonEmpty(append(slices.Clone(c.BusinessPhones), c.MobilePhone)...); phone != "" {
+		fields["phone"] = phone
+	}
+	return crm.RecordInput{Fields: fields}
+}
+
+// untrack removes the stamp and the link. The activity stays, unless the tenant says untracking deletes,
+// the user may delete it, and no other item links to it.
+func (t *task) untrack(ctx context.Context) (outcome, error) {
+	s, tenant := t.svc.store, t.req.TenantID
+	link, err := s.ItemLink(ctx, tenant, t.user.ID, t.itemID)
+	if crm.IsNotFound(err) {
+		link, err = s.ItemLink(ctx, tenant, t.user.ID, t.req.ItemID)
+	}
+	if err != nil && !crm.IsNotFound(err) {
+		return outcome{}, err
+	}
+	linked := err == nil
+	if err := t.mb.Unstamp(ctx, t.kind, t.itemID); err != nil && !errors.Is(err, outlook.ErrNotFound) {
+		return outcome{}, fmt.Errorf("unstamp item: %w", err)
+	}
+	if !linked {
+		return outcome{}, nil
+	}
+	tenantRow, err := s.Tenant(ctx, tenant)
+	if err != nil {
+		return outcome{}, err
+	}
+	policy, err := s.AccessPolicy(ctx, tenant)
+	if err != nil {
+		return outcome{}, err
+	}
+	var deletable *crm.Activity
+	if tenantRow.Settings.UntrackDeletes && link.ActivityID != "" {
+		if a, err := s.Activity(ctx, tenant, link.ActivityID); err == nil &&
+			policy.Can(crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}, a.Type, crm.OpDelete, a.OwnerID) {
+			deletable = &a
+		}
+	}
+	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.DeleteItemLinkTx(ctx, tx, tenant, t.user.ID, link.ItemID); err != nil {
+			return err
+		}
+		if deletable == nil {
+			return nil
+		}
+		a := deletable
+		others, err := s.CountActivityLinksTx(ctx, tx, tenant, a.ID)
+		if err != nil || others > 0 {
+			return err
+		}
+		return s.DeleteActivityTx(ctx, tx, tenant, a.ID)
+	})
+	return outcome{activityID: link.ActivityID, recordID: link.RecordID}, err
+}

@@ -1,0 +1,221 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/riverqueue/river"
+
+	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/outlook"
+)
+
+// Caller is the user behind a click.
+type Caller struct {
+	crm.Actor
+	ObjectID string
+	// Token is the user's access token to our API; in client mode it is kept, sealed, so the worker can
+	// act on the user's behalf.
+	Token  string
+	Tenant crm.Tenant
+}
+
+// Click is what the add-in sends for Track, Set Regarding or Untrack.
+type Click struct {
+	Action            string
+	ItemID            string
+	ItemType          string
+	InternetMessageID string
+	ConversationID    string
+	Regarding         *crm.RecordRef
+}
+
+// itemIDPattern accepts Graph ids (base64 or base64url with padding) and task ids ("list:task").
+var itemIDPattern = regexp.MustCompile(`^[A-Za-z0-9+/=_\-]{1,1000}(:[A-Za-z0-9+/=_\-]{1,1000})?$`)
+
+func (c Click) validate() error {
+	var errs []crm.FieldError
+	if _, err := outlook.ParseKind(c.ItemType); err != nil {
+		errs = append(errs, crm.FieldError{Field: "itemType", Message: "must be message, appointment, contact or task"})
+	}
+	if !itemIDPattern.MatchString(c.ItemID) {
+		errs = append(errs, crm.FieldError{Field: "itemId", Message: "must be an Outlook item id (use Office.context.mailbox.convertToRestId)"})
+	}
+	for field, v := range map[string]string{"internetMessageId": c.InternetMessageID, "conversationId": c.ConversationID} {
+		if len(v) > 2000 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			errs = append(errs, crm.FieldError{Field: field, Message: "must be at most 2000 printable characters"})
+		}
+	}
+	if c.Regarding != nil && (c.ItemType == string(outlook.KindContact)) {
+		errs = append(errs, crm.FieldError{Field: "regarding", Message: "a contact becomes a CRM contact; it has no regarding record"})
+	}
+	if c.Action == crm.ActionSetRegarding && c.Regarding == nil {
+		errs = append(errs, crm.FieldError{Field: "regarding", Message: "is required to set regarding"})
+	}
+	if len(errs) > 0 {
+		return crm.Invalid("the click is not valid", errs...)
+	}
+	return nil
+}
+
+// Submit accepts a click: it checks it, learns the item's immutable id, and stores the request and its
+// job in one transaction. A retried click returns the same request without queuing more work.
+func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.TrackRequest, error) {
+	if err := click.validate(); err != nil {
+		return crm.TrackRequest{}, err
+	}
+	if click.Regarding != nil {
+		if err := s.checkRegarding(ctx, who, click.Regarding); err != nil {
+			return crm.TrackRequest{}, err
+		}
+	}
+	kind := outlook.Kind(click.ItemType)
+	immutableID, err := s.immutableID(ctx, who, kind, click.ItemID)
+	if err != nil {
+		return crm.TrackRequest{}, err
+	}
+	now := s.now().UTC()
+	req := crm.TrackRequest{ID: uuid.NewString(), TenantID: who.TenantID, UserID: who.UserID, ItemKey: firstNonEmpty(immutableID, click.ItemID),
+		ItemID: click.ItemID, ImmutableID: immutableID, ItemType: click.ItemType, Action: click.Action, Generation: 1,
+		InternetMessageID: click.InternetMessageID, ConversationID: click.ConversationID, Regarding: click.Regarding,
+		State: crm.StateQueued, CreatedAt: now, UpdatedAt: now}
+	if who.Tenant.SyncMode != crm.SyncModeServer && who.Token != "" && s.box != nil {
+		req.Assertion = s.box.Seal([]byte(who.Token), assertionPurpose)
+	}
+	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		existing, err := s.store.TrackRequestByKeyTx(ctx, tx, req.TenantID, req.UserID, req.ItemKey, req.Action)
+		switch {
+		case crm.IsNotFound(err):
+			if err := s.store.InsertTrackRequestTx(ctx, tx, req); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			reuse, err := s.stillHolds(ctx, tx, existing, req)
+			if err != nil {
+				return err
+			}
+			if reuse {
+				req = existing
+				return nil
+			}
+			req.ID, req.CreatedAt = existing.ID, existing.CreatedAt
+			if req.Generation, err = s.store.RequeueTrackRequestTx(ctx, tx, req); err != nil {
+				return err
+			}
+		}
+		return s.queue.InsertTx(ctx, tx.Tx, TrackArgs{TenantID: req.TenantID, RequestID: req.ID, Generation: req.Generation}, nil)
+	})
+	if err != nil {
+		return crm.TrackRequest{}, fmt.Errorf("accept %s of %s: %w", click.Action, click.ItemType, err)
+	}
+	req.Assertion = nil
+	return req, nil
+}
+
+// stillHolds decides whether a repeated click is the same click (answer with the existing request) or
+// asks for the work again: after a failure, with another payload, or when the outcome no longer holds
+// (tracked again after an untrack, untracked again after a track).
+func (s *Service) stillHolds(ctx context.Context, tx *sqlx.Tx, existing, click crm.TrackRequest) (bool, error) {
+	if existing.State == crm.StateFailed || !sameRef(existing.Regarding, click.Regarding) {
+		return false, nil
+	}
+	if existing.Open() {
+		return true, nil
+	}
+	_, err := s.store.ItemLinkTx(ctx, tx, existing.TenantID, existing.UserID, existing.ItemKey)
+	linked := err == nil
+	if err != nil && !crm.IsNotFound(err) {
+		return false, err
+	}
+	if existing.Action == crm.ActionUntrack {
+		return !linked, nil
+	}
+	return linked, nil
+}
+
+func sameRef(a, b *crm.RecordRef) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkRegarding makes sure the regarding record exists in the caller's tenant and that they may read it;
+// anything else is the same answer, so ids cannot be probed.
+func (s *Service) checkRegarding(ctx context.Context, who Caller, ref *crm.RecordRef) error {
+	notVisible := crm.Invalid("the regarding record is not valid", crm.FieldError{Field: "regarding",
+		Message: fmt.Sprintf("there is no %s with the id %s that you can see", ref.Type, ref.ID)})
+	rec, err := s.store.Record(ctx, who.TenantID, ref.Type, ref.ID)
+	if crm.IsNotFound(err) {
+		return notVisible
+	}
+	if err != nil {
+		return err
+	}
+	policy, err := s.store.AccessPolicy(ctx, who.TenantID)
+	if err != nil {
+		return err
+	}
+	if !policy.Can(who.Actor, rec.Type, crm.OpRead, rec.OwnerID) {
+		return notVisible
+	}
+	return nil
+}
+
+// immutableID asks the user's mailbox for the item's immutable id. An item the mailbox does not have
+// (another user's, or a malformed id) is refused now, with nothing queued. When Graph cannot answer at
+// this moment, the click is accepted all the same, keyed by its REST id, and the worker asks again: a
+// click is never lost to a passing Graph failure.
+func (s *Service) immutableID(ctx context.Context, who Caller, kind outlook.Kind, itemID string) (string, error) {
+	if kind == outlook.KindTask {
+		return itemID, nil // To Do ids do not change
+	}
+	mb, err := s.open(ctx, MailboxUser{TenantID: who.TenantID, ObjectID: who.ObjectID, Assertion: who.Token})
+	if err != nil {
+		s.logger.Warn("mailbox not available at accept time; the worker will resolve the item", "error", err.Error())
+		return "", nil
+	}
+	id, err := mb.ImmutableID(ctx, kind, itemID)
+	switch {
+	case err == nil:
+		return id, nil
+	case errors.Is(err, outlook.ErrNotFound), errors.Is(err, outlook.ErrInvalid):
+		return "", crm.NotFound("your mailbox has no %s with this id", kind)
+	}
+	s.logger.Warn("immutable id not available at accept time; the worker will resolve it", "error", err.Error())
+	return "", nil
+}
+
+// TrackArgs is the job that works one track request.
+type TrackArgs struct {
+	TenantID   string `json:"tenantId"`
+	RequestID  string `json:"requestId"`
+	Generation int64  `json:"generation"`
+}
+
+// Kind names the job.
+func (TrackArgs) Kind() string { return "track_item" }
+
+// InsertOpts sends tracking jobs to their own queue, so a long synchronization backlog never delays a click.
+func (TrackArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: 12}
+}
+
+// Queue is the River queue tracking jobs run on.
+const Queue = "tracking"

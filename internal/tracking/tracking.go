@@ -1,0 +1,63 @@
+// Package tracking turns Track, Set Regarding and Untrack clicks into durable requests, and works them:
+// it reads the Outlook item through the user's mailbox, correlates it with what the CRM already holds,
+// resolves its parties, creates or updates the activity (or contact), stamps the item, and records the
+// link, exactly once whatever fails on the way.
+package tracking
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/secretbox"
+	"github.com/crmsync/crmsync/internal/store"
+)
+
+// Mailbox is what tracking does in one user's Outlook.
+type Mailbox interface {
+	Message(ctx context.Context, id string) (outlook.Message, error)
+	Event(ctx context.Context, id string) (outlook.Event, error)
+	Contact(ctx context.Context, id string) (outlook.Contact, error)
+	Task(ctx context.Context, taskItemID string) (outlook.Task, error)
+	ImmutableID(ctx context.Context, kind outlook.Kind, restID string) (string, error)
+	Stamp(ctx context.Context, kind outlook.Kind, id, crmID string) error
+	Unstamp(ctx context.Context, kind outlook.Kind, id string) error
+}
+
+// MailboxUser says whose mailbox to open and with which credentials: the user's own token for
+// on-behalf-of access (client mode), or none for app-only access (server mode).
+type MailboxUser struct {
+	TenantID  string
+	ObjectID  string
+	Assertion string
+}
+
+// OpenMailbox opens a user's mailbox.
+type OpenMailbox func(ctx context.Context, user MailboxUser) (Mailbox, error)
+
+// Service accepts clicks and works them.
+type Service struct {
+	store  *store.Store
+	queue  *jobs.Queue
+	open   OpenMailbox
+	box    *secretbox.Box
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// New builds the tracking service. The queue may be nil until SetQueue is called: River's client needs
+// the workers, and the workers need the service.
+func New(s *store.Store, open OpenMailbox, box *secretbox.Box, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: s, open: open, box: box, logger: logger, now: time.Now}
+}
+
+// SetQueue gives the service the queue it enqueues its jobs on.
+func (s *Service) SetQueue(q *jobs.Queue) { s.queue = q }
+
+// assertionPurpose binds sealed assertions to their use.
+const assertionPurpose = "tracking:user-assertion"

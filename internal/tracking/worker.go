@@ -1,0 +1,146 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/riverqueue/river"
+
+	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/outlook"
+)
+
+// Worker works track requests.
+type Worker struct {
+	river.WorkerDefaults[TrackArgs]
+	svc *Service
+}
+
+// NewWorker makes the River worker of the service's jobs.
+func NewWorker(svc *Service) *Worker { return &Worker{svc: svc} }
+
+// Timeout bounds one attempt; Graph calls have their own, shorter timeouts.
+func (w *Worker) Timeout(*river.Job[TrackArgs]) time.Duration { return 2 * time.Minute }
+
+// NextRetry backs off exponentially from one second, capped at five minutes, with jitter, so a Graph
+// outage is ridden out without hammering it.
+func (w *Worker) NextRetry(job *river.Job[TrackArgs]) time.Time {
+	d := time.Second << min(job.Attempt, 9)
+	d = min(d, 5*time.Minute)
+	return time.Now().Add(d/2 + rand.N(d/2+1))
+}
+
+// outcome is what working a request produced.
+type outcome struct {
+	activityID, recordID, immutableID string
+}
+
+// Work works one request. Its database effects and the job's completion commit in one transaction;
+// anything that fails before that is retried from the start, and every step is idempotent.
+func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
+	s := w.svc
+	req, err := s.store.TrackRequestByID(ctx, job.Args.TenantID, job.Args.RequestID)
+	if crm.IsNotFound(err) {
+		return river.JobCancel(fmt.Errorf("track request %s is gone", job.Args.RequestID))
+	}
+	if err != nil {
+		return err
+	}
+	if req.Generation != job.Args.Generation || !req.Open() {
+		// A newer click took this request over, or it is finished: nothing left for this job.
+		return s.store.InTx(ctx, func(tx *sqlx.Tx) error { return jobs.CompleteTx(ctx, s.queue, tx.Tx, job) })
+	}
+	if err := s.store.MarkTrackProcessing(ctx, req.TenantID, req.ID, ""); err != nil {
+		return err
+	}
+	res, err := s.work(ctx, req)
+	var throttled *outlook.ThrottledError
+	switch {
+	case err == nil:
+		req.State, req.ActivityID, req.RecordID = crm.StateDone, res.activityID, res.recordID
+	case errors.As(err, &throttled):
+		// Graph asked us to wait: come back then, without spending an attempt.
+		return river.JobSnooze(max(throttled.RetryAfter, time.Second))
+	case isPermanent(err):
+		req.State, req.Error = crm.StateFailed, readable(err)
+		s.logger.Warn("track request failed", "request", req.ID, "error", err.Error())
+	case job.Attempt >= job.MaxAttempts:
+		req.State, req.Error = crm.StateFailed, "gave up after "+fmt.Sprint(job.Attempt)+" attempts: "+readable(err)
+		s.logger.Error("track request gave up", "request", req.ID, "error", err.Error())
+	default:
+		return err // transient: River retries with backoff
+	}
+	req.ImmutableID = res.immutableID
+	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.store.FinishTrackRequestTx(ctx, tx, req); err != nil {
+			return err
+		}
+		return jobs.CompleteTx(ctx, s.queue, tx.Tx, job)
+	})
+}
+
+// isPermanent reports whether retrying cannot help: the item is gone, access is denied, the request
+// is malformed, or the CRM refuses it.
+func isPermanent(err error) bool {
+	return errors.Is(err, outlook.ErrNotFound) || errors.Is(err, outlook.ErrPermission) || errors.Is(err, outlook.ErrInvalid) ||
+		errors.Is(err, errDraft) || crm.ErrorCode(err) != ""
+}
+
+var errDraft = errors.New("Outlook could not give us this message: it is still a draft — save or send it first")
+
+// readable turns an error into the sentence the taskpane shows.
+func readable(err error) string {
+	var de *crm.Error
+	switch {
+	case errors.Is(err, outlook.ErrNotFound):
+		return "the item no longer exists in the mailbox"
+	case errors.Is(err, outlook.ErrPermission):
+		return "crmsync may not read your mailbox: ask your administrator to grant consent, or sign in again (" + err.Error() + ")"
+	case errors.Is(err, errDraft):
+		return errDraft.Error()
+	case errors.As(err, &de):
+		return de.Error()
+	}
+	return err.Error()
+}
+
+// work does the request's action.
+func (s *Service) work(ctx context.Context, req crm.TrackRequest) (outcome, error) {
+	user, err := s.store.User(ctx, req.TenantID, req.UserID)
+	if err != nil {
+		return outcome{}, err
+	}
+	var assertion string
+	if len(req.Assertion) > 0 {
+		plain, err := s.box.Open(req.Assertion, assertionPurpose)
+		if err != nil {
+			return outcome{}, fmt.Errorf("open the stored user token: %w", outlook.ErrPermission)
+		}
+		assertion = string(plain)
+	}
+	mb, err := s.open(ctx, MailboxUser{TenantID: req.TenantID, ObjectID: user.ObjectID, Assertion: assertion})
+	if err != nil {
+		return outcome{}, fmt.Errorf("open mailbox: %w", err)
+	}
+	kind := outlook.Kind(req.ItemType)
+	itemID := req.ImmutableID
+	if itemID == "" {
+		if itemID, err = mb.ImmutableID(ctx, kind, req.ItemID); err != nil {
+			return outcome{}, fmt.Errorf("resolve item id: %w", err)
+		}
+	}
+	t := &task{svc: s, req: req, user: user, mb: mb, kind: kind, itemID: itemID}
+	var res outcome
+	if req.Action == crm.ActionUntrack {
+		res, err = t.untrack(ctx)
+	} else {
+		res, err = t.track(ctx)
+	}
+	res.immutableID = itemID
+	return res, err
+}
