@@ -1,0 +1,185 @@
+package graphfake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/internal/outlook"
+)
+
+func eventKind() kindDesc {
+	return kindDesc{kind: outlook.KindAppointment, set: "events", render: renderEvent, patch: patchEvent}
+}
+
+// AddEvent stores e in user's calendar, assigning ids, change key and (when empty) an iCalUId, and
+// returns it as Event would. A non-empty e.Stamp is stored without counting as a stamp write.
+func (s *Server) AddEvent(user string, e outlook.Event) outlook.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mb := s.mustMailbox(user)
+	now := s.now().UTC()
+	id, rest := mb.newItemIDs(outlook.KindAppointment)
+	e = cloneEvent(e)
+	if e.ICalUID == "" {
+		// The shape of Exchange's iCalUIds: a fixed Outlook prefix, then a per-meeting GUID.
+		sum := sha256.Sum256([]byte(rest))
+		e.ICalUID = "040000008200E00074C5B7101A82E00800000000" + strings.ToUpper(hex.EncodeToString(sum[:16]))
+	}
+	if e.End.IsZero() {
+		e.End = e.Start.Add(30 * time.Minute)
+	}
+	e.BodyType = or(e.BodyType, "text")
+	it := &item{kind: outlook.KindAppointment, id: id, rest: rest, coll: "events", ev: &e}
+	mb.add(it, now)
+	it.setStamp(e.Stamp)
+	return it.eventValue()
+}
+
+// Event returns the current state of an event, id in either form, with its Stamp and Categories.
+func (s *Server) Event(user, id string) (outlook.Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it := s.mustMailbox(user).find(id, outlook.KindAppointment)
+	if it == nil {
+		return outlook.Event{}, false
+	}
+	return it.eventValue(), true
+}
+
+// UpdateEvent simulates the user editing an event, as UpdateMessage does for a message.
+func (s *Server) UpdateEvent(user, id string, change func(*outlook.Event)) {
+	s.edit(user, id, outlook.KindAppointment, func(it *item) {
+		v := it.eventValue()
+		change(&v)
+		v.ID, v.ChangeKey = it.id, ""
+		it.setStamp(v.Stamp)
+		v.Stamp = ""
+		e := cloneEvent(v)
+		it.ev = &e
+	})
+}
+
+func (it *item) eventValue() outlook.Event {
+	e := cloneEvent(*it.ev)
+	e.ID, e.Stamp, e.ChangeKey = it.id, it.stamp(), it.changeKey()
+	return e
+}
+
+func cloneEvent(e outlook.Event) outlook.Event {
+	e.Attendees, e.Categories = slices.Clone(e.Attendees), slices.Clone(e.Categories)
+	return e
+}
+
+// overlaps reports whether the event falls in a calendar view window, as calendarView decides.
+func (it *item) overlaps(start, end time.Time) bool {
+	return it.ev.Start.Before(end) && it.ev.End.After(start)
+}
+
+func renderEvent(c *call, it *item) map[string]any {
+	e := it.ev
+	response := "none"
+	if e.IsOrganizer {
+		response = "organizer"
+	}
+	attendees := []any{}
+	for _, a := range e.Attendees {
+		attendees = append(attendees, map[string]any{
+			"type":         or(a.Type, "required"),
+			"status":       map[string]any{"response": "none", "time": "0001-01-01T00:00:00Z"},
+			"emailAddress": emailAddress(a.Address),
+		})
+	}
+	location := map[string]any{"displayName": e.Location, "locationType": "default", "uniqueIdType": "unknown", "address": map[string]any{}, "coordinates": map[string]any{}}
+	locations := []any{}
+	if e.Location != "" {
+		locations = append(locations, location)
+	}
+	return map[string]any{
+		"@odata.etag":                it.etag(),
+		"id":                         it.idFor(c.immutable),
+		"createdDateTime":            instant(it.created),
+		"lastModifiedDateTime":       instant(it.modified),
+		"changeKey":                  it.changeKey(),
+		"categories":                 nonNil(e.Categories),
+		"transactionId":              nil,
+		"originalStartTimeZone":      "UTC",
+		"originalEndTimeZone":        "UTC",
+		"iCalUId":                    e.ICalUID,
+		"uid":                        e.ICalUID,
+		"reminderMinutesBeforeStart": 15,
+		"isReminderOn":               true,
+		"hasAttachments":             false,
+		"subject":                    e.Subject,
+		"bodyPreview":                preview(e.Body, e.BodyType),
+		"importance":                 "normal",
+		"sensitivity":                "normal",
+		"isAllDay":                   e.IsAllDay,
+		"isCancelled":                e.IsCancelled,
+		"isOrganizer":                e.IsOrganizer,
+		"responseRequested":          true,
+		"seriesMasterId":             nil,
+		"showAs":                     "busy",
+		"type":                       "singleInstance",
+		"webLink":                    "https://outlook.office365.com/owa/?itemid=" + url.QueryEscape(it.rest) + "&exvsurl=1&path=/calendar/item",
+		"onlineMeetingUrl":           nil,
+		"isOnlineMeeting":            false,
+		"onlineMeetingProvider":      "unknown",
+		"allowNewTimeProposals":      true,
+		"isDraft":                    false,
+		"hideAttendees":              false,
+		"recurrence":                 nil,
+		"onlineMeeting":              nil,
+		"responseStatus":             map[string]any{"response": response, "time": "0001-01-01T00:00:00Z"},
+		"body":                       bodyJSON(e.Body, e.BodyType),
+		"start":                      dateTimeTZ(e.Start),
+		"end":                        dateTimeTZ(e.End),
+		"location":                   location,
+		"locations":                  locations,
+		"attendees":                  attendees,
+		"organizer":                  recipient(e.Organizer),
+	}
+}
+
+// patchEvent applies the event properties a client may change besides categories and stamps.
+func patchEvent(it *item, fields map[string]json.RawMessage) error {
+	e := it.ev
+	if err := decodeField(fields, "subject", &e.Subject); err != nil {
+		return err
+	}
+	if _, ok := fields["body"]; ok {
+		var b itemBody
+		if err := decodeField(fields, "body", &b); err != nil {
+			return err
+		}
+		e.Body, e.BodyType = b.Content, or(b.ContentType, "text")
+	}
+	if _, ok := fields["location"]; ok {
+		var loc struct {
+			DisplayName string `json:"displayName"`
+		}
+		if err := decodeField(fields, "location", &loc); err != nil {
+			return err
+		}
+		e.Location = loc.DisplayName
+	}
+	for name, dst := range map[string]*time.Time{"start": &e.Start, "end": &e.End} {
+		if _, ok := fields[name]; !ok {
+			continue
+		}
+		var d dateTimeTimeZone
+		if err := decodeField(fields, name, &d); err != nil {
+			return err
+		}
+		t, err := d.time()
+		if err != nil {
+			return err
+		}
+		*dst = t
+	}
+	return nil
+}

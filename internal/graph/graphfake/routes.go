@@ -1,0 +1,97 @@
+package graphfake
+
+import "strings"
+
+// route is one endpoint. Its pattern names it in Requests and InjectFault.
+type route struct {
+	pattern string
+	method  string
+	segs    []string
+	handle  func(*call) response
+}
+
+// buildRoutes lists every endpoint the fake serves. A "delta" segment also matches "delta()", the form
+// the SDK sends for OData functions; delta routes come before the {id} routes they would otherwise match.
+func (s *Server) buildRoutes() []route {
+	defs := []struct {
+		pattern string
+		handle  func(*call) response
+	}{
+		{"GET /users/{user}/messages/{id}", getItem(messageKind())},
+		{"PATCH /users/{user}/messages/{id}", patchItem(messageKind())},
+		{"GET /users/{user}/mailFolders/{folder}/messages/delta", messageDelta},
+		{"GET /users/{user}/mailFolders/{folder}/messages/{id}", getFolderMessage},
+
+		{"GET /users/{user}/calendarView/delta", eventDelta},
+		{"GET /users/{user}/events/{id}", getItem(eventKind())},
+		{"PATCH /users/{user}/events/{id}", patchItem(eventKind())},
+
+		{"GET /users/{user}/contacts/delta", contactDelta},
+		{"GET /users/{user}/contacts/{id}", getItem(contactKind())},
+		{"PATCH /users/{user}/contacts/{id}", patchItem(contactKind())},
+
+		{"GET /users/{user}/todo/lists", listTaskLists},
+		{"GET /users/{user}/todo/lists/{list}/tasks/delta", taskDelta},
+		{"GET /users/{user}/todo/lists/{list}/tasks/{task}", getTask},
+		{"PATCH /users/{user}/todo/lists/{list}/tasks/{task}", patchTask},
+		{"GET /users/{user}/todo/lists/{list}/tasks/{task}/extensions", listExtensions},
+		{"POST /users/{user}/todo/lists/{list}/tasks/{task}/extensions", postExtension},
+		{"GET /users/{user}/todo/lists/{list}/tasks/{task}/extensions/{name}", getExtension},
+		{"PATCH /users/{user}/todo/lists/{list}/tasks/{task}/extensions/{name}", patchExtension},
+		{"DELETE /users/{user}/todo/lists/{list}/tasks/{task}/extensions/{name}", deleteExtension},
+
+		{"POST /users/{user}/translateExchangeIds", translateExchangeIDs},
+	}
+	routes := make([]route, 0, len(defs))
+	for _, d := range defs {
+		method, path, _ := strings.Cut(d.pattern, " ")
+		routes = append(routes, route{
+			pattern: d.pattern,
+			method:  method,
+			segs:    strings.Split(strings.TrimPrefix(path, "/"), "/"),
+			handle:  d.handle,
+		})
+	}
+	return routes
+}
+
+// match finds the route for a request path already split into unescaped segments. found reports whether
+// the path exists for some other method, so the caller can tell 405 from 400.
+func (s *Server) match(method string, segs []string) (rt *route, params map[string]string, found bool) {
+	for i := range s.routes {
+		r := &s.routes[i]
+		p, ok := r.matchPath(segs)
+		if !ok {
+			continue
+		}
+		if r.method == method {
+			return r, p, true
+		}
+		found = true
+	}
+	return nil, nil, found
+}
+
+func (r *route) matchPath(segs []string) (map[string]string, bool) {
+	if len(segs) != len(r.segs) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, want := range r.segs {
+		got := segs[i]
+		switch {
+		case strings.HasPrefix(want, "{"):
+			if got == "" {
+				return nil, false
+			}
+			params[strings.Trim(want, "{}")] = got
+		case want == "delta":
+			if got != "delta" && got != "delta()" {
+				return nil, false
+			}
+		case !strings.EqualFold(want, got): // Graph's path segments are case-insensitive
+			return nil, false
+		}
+	}
+	return params, true
+}
