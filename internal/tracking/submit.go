@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -186,6 +187,9 @@ func (s *Service) immutableID(ctx context.Context, who Caller, kind outlook.Kind
 	if kind == outlook.KindTask {
 		return itemID, nil // To Do ids do not change
 	}
+	// The click must be acknowledged fast even when Graph is slow: past this, the worker resolves the id.
+	ctx, cancel := context.WithTimeout(ctx, acceptLookupTimeout)
+	defer cancel()
 	mb, err := s.open(ctx, MailboxUser{TenantID: who.TenantID, ObjectID: who.ObjectID, Assertion: who.Token})
 	if err != nil {
 		s.logger.Warn("mailbox not available at accept time; the worker will resolve the item", "error", err.Error())
@@ -201,6 +205,9 @@ func (s *Service) immutableID(ctx context.Context, who Caller, kind outlook.Kind
 	s.logger.Warn("immutable id not available at accept time; the worker will resolve it", "error", err.Error())
 	return "", nil
 }
+
+// acceptLookupTimeout bounds the Graph lookup on the accept path.
+const acceptLookupTimeout = 2 * time.Second
 
 // TrackArgs is the job that works one track request.
 type TrackArgs struct {

@@ -24,9 +24,6 @@ type Worker struct {
 // NewWorker makes the River worker of the service's jobs.
 func NewWorker(svc *Service) *Worker { return &Worker{svc: svc} }
 
-// Timeout bounds one attempt; Graph calls have their own, shorter timeouts.
-func (w *Worker) Timeout(*river.Job[TrackArgs]) time.Duration { return 2 * time.Minute }
-
 // NextRetry backs off exponentially from one second, capped at five minutes, with jitter, so a Graph
 // outage is ridden out without hammering it.
 func (w *Worker) NextRetry(job *river.Job[TrackArgs]) time.Time {
