@@ -191,3 +191,13 @@ func getFolderMessage(c *call) response {
 	}
 	return ok(c.entity(messageKind(), it, true))
 }
+
+// getFolder answers for a mail folder by well-known name or id; crmsync reads the inbox to prove it
+// may access a mailbox.
+func getFolder(c *call) response {
+	f := c.mb.lookupFolder(c.params["folder"])
+	if f == nil {
+		return notFound()
+	}
+	return ok(map[string]any{"id": f.id, "displayName": f.name})
+}

@@ -19,6 +19,7 @@ func (s *Server) buildRoutes() []route {
 	}{
 		{"GET /users/{user}/messages/{id}", getItem(messageKind())},
 		{"PATCH /users/{user}/messages/{id}", patchItem(messageKind())},
+		{"GET /users/{user}/mailFolders/{folder}", getFolder},
 		{"GET /users/{user}/mailFolders/{folder}/messages/delta", messageDelta},
 		{"GET /users/{user}/mailFolders/{folder}/messages/{id}", getFolderMessage},
 

@@ -1,0 +1,133 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/crmsync/crmsync/internal/outlook"
+)
+
+// Mailbox is one user's mailbox, reached through Microsoft Graph. Its methods answer with the errors of
+// package outlook, wrapped with what was being done: ErrNotFound, ErrPermission, ErrInvalid,
+// *ThrottledError and *TransientError.
+type Mailbox struct {
+	graph *msgraphsdk.GraphServiceClient
+	user  string // object id: the mailbox is /users/{user}
+	sem   semaphore
+	log   *slog.Logger
+}
+
+// call runs one Graph request inside the mailbox's concurrency limit and classifies its failure.
+func (m *Mailbox) call(ctx context.Context, fn func(ctx context.Context) error) error {
+	if err := m.sem.acquire(ctx); err != nil {
+		return err
+	}
+	defer m.sem.release()
+	p := &probe{}
+	err := classify(ctx, fn(withProbe(ctx, p)), p)
+	var throttled *outlook.ThrottledError
+	if errors.As(err, &throttled) {
+		m.log.Info("graph throttled the mailbox", "retry_after", throttled.RetryAfter)
+	}
+	return err
+}
+
+// me is the request builder of the mailbox's user.
+func (m *Mailbox) me() *users.UserItemRequestBuilder {
+	return m.graph.Users().ByUserId(m.user)
+}
+
+// Check proves that crmsync may read the mailbox, with one cheap call.
+func (m *Mailbox) Check(ctx context.Context) error {
+	err := m.call(ctx, func(ctx context.Context) error {
+		_, err := m.me().MailFolders().ByMailFolderId("inbox").Get(ctx,
+			&users.ItemMailFoldersMailFolderItemRequestBuilderGetRequestConfiguration{
+				QueryParameters: &users.ItemMailFoldersMailFolderItemRequestBuilderGetQueryParameters{
+					Select: []string{"id"},
+				},
+			})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("check mailbox %s: %w", m.user, err)
+	}
+	return nil
+}
+
+// ImmutableID translates the REST id the add-in sees (Office.js item ids, once converted with
+// convertToRestId) into Graph's immutable id, which survives moves between folders. To Do task ids are
+// not Exchange ids and come back as they are.
+func (m *Mailbox) ImmutableID(ctx context.Context, kind outlook.Kind, restID string) (string, error) {
+	switch kind {
+	case outlook.KindTask:
+		return restID, nil
+	case outlook.KindMessage, outlook.KindAppointment, outlook.KindContact:
+	default:
+		return "", fmt.Errorf("translate id %s: %w: unknown item kind %q", restID, outlook.ErrInvalid, kind)
+	}
+	body := users.NewItemTranslateExchangeIdsPostRequestBody()
+	body.SetInputIds([]string{restID})
+	source, target := models.RESTID_EXCHANGEIDFORMAT, models.RESTIMMUTABLEENTRYID_EXCHANGEIDFORMAT
+	body.SetSourceIdType(&source)
+	body.SetTargetIdType(&target)
+
+	var result []models.ConvertIdResultable
+	err := m.call(ctx, func(ctx context.Context) error {
+		resp, err := m.me().TranslateExchangeIds().PostAsTranslateExchangeIdsPostResponse(ctx, body, nil)
+		if err == nil {
+			result = resp.GetValue()
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("translate %s id %s: %w", kind, restID, err)
+	}
+	if len(result) == 0 {
+		return "", fmt.Errorf("translate %s id %s: %w: no result", kind, restID, outlook.ErrInvalid)
+	}
+	if id := deref(result[0].GetTargetId()); id != "" {
+		return id, nil
+	}
+	code, message := "", ""
+	if details := result[0].GetErrorDetails(); details != nil {
+		code, message = deref(details.GetCode()), deref(details.GetMessage())
+	}
+	sentinel := outlook.ErrInvalid
+	if code == "ErrorItemNotFound" || code == "ErrorObjectNotFound" {
+		sentinel = outlook.ErrNotFound
+	}
+	return "", fmt.Errorf("translate %s id %s: %w (%s: %s)", kind, restID, sentinel, code, message)
+}
+
+// preferImmutable asks Graph for immutable ids in what it answers; extra preferences ride along.
+func preferImmutable(extra ...string) *abs.RequestHeaders {
+	h := abs.NewRequestHeaders()
+	h.Add("Prefer", `IdType="ImmutableId"`, extra...)
+	return h
+}
+
+// stampExpand expands only the stamp property of an Outlook item.
+const stampExpand = "singleValueExtendedProperties($filter=id eq '" + outlook.StampPropertyID + "')"
+
+// errEmptyAnswer reports a successful response without the item it should carry.
+var errEmptyAnswer = errors.New("Graph answered without a body")
+
+// errUnknownKind reports a kind the method does not handle.
+func errUnknownKind(kind outlook.Kind) error {
+	return fmt.Errorf("%w: unknown item kind %q", outlook.ErrInvalid, kind)
+}
+
+// ignoreNotFound treats an item already gone as done.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, outlook.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,196 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/crmsync/crmsync/internal/outlook"
+)
+
+// To Do tasks have no extended properties in Graph v1.0: the stamp lives in an open extension. Like
+// other Exchange-backed resources, To Do gives an open extension the id of its name with a prefix.
+const (
+	stampExtensionProperty = "crmId"
+	stampExtensionID       = "Microsoft.OutlookServices.OpenTypeExtension." + outlook.StampExtensionName
+	taskExpand             = "extensions($filter=id eq '" + stampExtensionID + "')"
+)
+
+// Task reads a To Do task named by outlook.TaskItemID, with the stamp from its open extension.
+func (m *Mailbox) Task(ctx context.Context, taskItemID string) (outlook.Task, error) {
+	listID, taskID, err := splitTask(taskItemID)
+	if err != nil {
+		return outlook.Task{}, fmt.Errorf("read task %s: %w", taskItemID, err)
+	}
+	g, err := m.getTask(ctx, listID, taskID)
+	if err != nil {
+		return outlook.Task{}, fmt.Errorf("read task %s: %w", taskItemID, err)
+	}
+	t := outlook.Task{
+		ID:         outlook.TaskItemID(listID, taskID),
+		ListID:     listID,
+		Title:      deref(g.GetTitle()),
+		Categories: g.GetCategories(),
+		Stamp:      taskStamp(g),
+		ChangeKey:  stringValue(g.GetAdditionalData()["@odata.etag"]),
+	}
+	t.Body, _ = body(g.GetBody())
+	if due := dateTime(g.GetDueDateTime()); !due.IsZero() {
+		t.Due = &due
+	}
+	if s := g.GetStatus(); s != nil {
+		t.Status = s.String()
+	}
+	if i := g.GetImportance(); i != nil {
+		t.Importance = i.String()
+	}
+	return t, nil
+}
+
+func (m *Mailbox) getTask(ctx context.Context, listID, taskID string) (models.TodoTaskable, error) {
+	var g models.TodoTaskable
+	err := m.call(ctx, func(ctx context.Context) (err error) {
+		g, err = m.task(listID, taskID).Get(ctx, &users.ItemTodoListsItemTasksTodoTaskItemRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.ItemTodoListsItemTasksTodoTaskItemRequestBuilderGetQueryParameters{
+				Expand: []string{taskExpand},
+			},
+		})
+		if err == nil && g == nil {
+			err = errEmptyAnswer
+		}
+		return err
+	})
+	return g, err
+}
+
+func (m *Mailbox) task(listID, taskID string) *users.ItemTodoListsItemTasksTodoTaskItemRequestBuilder {
+	return m.me().Todo().Lists().ByTodoTaskListId(listID).Tasks().ByTodoTaskId(taskID)
+}
+
+// stampTask writes crmID in the task's extension, creating it if needed, then adds the category.
+func (m *Mailbox) stampTask(ctx context.Context, taskItemID, crmID string) error {
+	listID, taskID, err := splitTask(taskItemID)
+	if err != nil {
+		return err
+	}
+	g, err := m.getTask(ctx, listID, taskID)
+	if err != nil {
+		return err
+	}
+	ext := models.NewOpenTypeExtension()
+	name := outlook.StampExtensionName
+	ext.SetExtensionName(&name)
+	ext.SetAdditionalData(map[string]any{stampExtensionProperty: crmID})
+	existing := stampExtension(g)
+	switch {
+	case existing == nil:
+		err = m.call(ctx, func(ctx context.Context) error {
+			_, err := m.task(listID, taskID).Extensions().Post(ctx, ext, nil)
+			return err
+		})
+	case taskStamp(g) != crmID:
+		err = m.call(ctx, func(ctx context.Context) error {
+			_, err := m.task(listID, taskID).Extensions().ByExtensionId(extensionID(existing)).Patch(ctx, ext, nil)
+			return err
+		})
+	}
+	if err != nil {
+		return err
+	}
+	if slices.Contains(g.GetCategories(), outlook.TrackedCategory) {
+		return nil
+	}
+	return m.patchTaskCategories(ctx, listID, taskID, withCategory(g.GetCategories()))
+}
+
+// unstampTask deletes the task's extension and removes the category.
+func (m *Mailbox) unstampTask(ctx context.Context, taskItemID string) error {
+	listID, taskID, err := splitTask(taskItemID)
+	if err != nil {
+		return err
+	}
+	g, err := m.getTask(ctx, listID, taskID)
+	if err != nil {
+		return err
+	}
+	if existing := stampExtension(g); existing != nil {
+		err = m.call(ctx, func(ctx context.Context) error {
+			return m.task(listID, taskID).Extensions().ByExtensionId(extensionID(existing)).Delete(ctx, nil)
+		})
+		if err = ignoreNotFound(err); err != nil {
+			return err
+		}
+	}
+	if !slices.Contains(g.GetCategories(), outlook.TrackedCategory) {
+		return nil
+	}
+	return m.patchTaskCategories(ctx, listID, taskID, withoutCategory(g.GetCategories()))
+}
+
+func (m *Mailbox) patchTaskCategories(ctx context.Context, listID, taskID string, categories []string) error {
+	body := models.NewTodoTask()
+	body.SetCategories(categories)
+	return m.call(ctx, func(ctx context.Context) error {
+		_, err := m.task(listID, taskID).Patch(ctx, body, nil)
+		return err
+	})
+}
+
+// stampExtension finds crmsync's open extension among a task's expanded extensions.
+func stampExtension(g models.TodoTaskable) models.Extensionable {
+	for _, e := range g.GetExtensions() {
+		if e == nil {
+			continue
+		}
+		name := stringValue(e.GetAdditionalData()["extensionName"])
+		if o, ok := e.(*models.OpenTypeExtension); ok && o.GetExtensionName() != nil {
+			name = *o.GetExtensionName()
+		}
+		if id := deref(e.GetId()); strings.EqualFold(name, outlook.StampExtensionName) ||
+			strings.EqualFold(id, stampExtensionID) || strings.EqualFold(id, outlook.StampExtensionName) {
+			return e
+		}
+	}
+	return nil
+}
+
+// extensionID is the id to address e by: the one Graph gave it, else the conventional one.
+func extensionID(e models.Extensionable) string {
+	if id := deref(e.GetId()); id != "" {
+		return id
+	}
+	return stampExtensionID
+}
+
+// taskStamp is the CRM id in a task's extension, "" when there is none.
+func taskStamp(g models.TodoTaskable) string {
+	e := stampExtension(g)
+	if e == nil {
+		return ""
+	}
+	return stringValue(e.GetAdditionalData()[stampExtensionProperty])
+}
+
+func splitTask(taskItemID string) (listID, taskID string, err error) {
+	listID, taskID, ok := outlook.SplitTaskItemID(taskItemID)
+	if !ok {
+		return "", "", fmt.Errorf("%w: task id %q is not <list id>:<task id>", outlook.ErrInvalid, taskItemID)
+	}
+	return listID, taskID, nil
+}
+
+// stringValue reads a string from a model's additional data, where the JSON parser leaves *string.
+func stringValue(v any) string {
+	switch s := v.(type) {
+	case string:
+		return s
+	case *string:
+		return deref(s)
+	default:
+		return ""
+	}
+}
