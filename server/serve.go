@@ -13,7 +13,9 @@ import (
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/demo"
+	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/identity"
+	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
 )
@@ -51,12 +53,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
 	validatorOpts := identity.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Tenants: cfg.Tenants, Logger: logger,
 		AppIDURIs: appIDURIs(cfg)}
+	key, graphURL, devToken := cfg.EncryptionKey, cfg.GraphURL, ""
 	if cfg.Local() {
 		issuer, err := identity.LoadOrCreateDevIssuer(cfg.DataDir)
 		if err != nil {
 			return err
 		}
-		if _, err := config.LocalEncryptionKey(cfg.DataDir); err != nil {
+		if key, err = config.LocalEncryptionKey(cfg.DataDir); err != nil {
 			return err
 		}
 		if err := demo.Seed(ctx, db); err != nil {
@@ -65,7 +68,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		authority := baseURL + "/dev/oidc"
 		deps.DevIssuer = issuer.Handler(authority)
 		validatorOpts.Authority, validatorOpts.ClientID, validatorOpts.AppIDURIs = authority, identity.DevClientID, nil
+		// Local mode talks to a fake Graph with a static token: the demo mailbox served here, unless
+		// CRMSYNC_GRAPH_URL names another fake (the crash test runs its own, to outlive this process).
+		devToken = "local-development"
+		if graphURL == defaultGraphURL {
+			deps.DevGraph = graphfake.Demo().Handler()
+			graphURL = baseURL + "/dev/graph/v1.0"
+		}
 	}
+	bg, err := newWorkers(ctx, cfg, db, key, graphURL, devToken, logger)
+	if err != nil {
+		return err
+	}
+	deps.Tracker = bg.tracking
 	validator, err := identity.NewValidator(validatorOpts)
 	if err != nil {
 		return err
@@ -83,6 +98,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(listener) }()
+	// River stops when Stop is called below, not when ctx ends, so that running jobs can finish.
+	if err := bg.queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 
 	logger.Info("serving", "addr", listener.Addr().String(), "database", string(db.Dialect()), "local", cfg.Local())
 	fmt.Fprintf(stdout, "crmsync is listening on %s\n", baseURL)
@@ -105,6 +124,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", err)
+	}
+	if err := bg.queue.Stop(shutdownCtx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
 	}
 	fmt.Fprintln(stdout, "crmsync stopped")
 	return nil
@@ -134,6 +156,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer db.Close()
 	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s database is up to date\n", db.Dialect())

@@ -38,6 +38,7 @@ type Config struct {
 	RateBurst     int
 	LogLevel      string
 	ShutdownGrace time.Duration
+	JobTimeout    time.Duration
 }
 
 // Local reports whether this is local mode: no production identity is configured, so the service runs
@@ -67,6 +68,7 @@ var settings = []setting{
 	{env: "CRMSYNC_RATE_BURST", flag: "rate-burst", def: "100", usage: "API requests a user may send at once above the rate"},
 	{env: "CRMSYNC_LOG_LEVEL", flag: "log-level", def: "info", usage: "debug, info, warn or error"},
 	{env: "CRMSYNC_SHUTDOWN_GRACE", flag: "shutdown-grace", def: "20s", usage: "how long a shutdown waits for requests and jobs to finish"},
+	{env: "CRMSYNC_JOB_TIMEOUT", flag: "job-timeout", def: "2m", usage: "how long one attempt of a background job may run; a job of a replica that died is retried after 1.5 times this"},
 }
 
 // Load reads the configuration from args (after the subcommand) and getenv, and validates it. Usage
@@ -126,6 +128,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	if c.ShutdownGrace, err = time.ParseDuration(get("CRMSYNC_SHUTDOWN_GRACE")); err != nil || c.ShutdownGrace <= 0 {
 		errs = append(errs, fmt.Errorf("CRMSYNC_SHUTDOWN_GRACE: %q is not a duration such as 20s", get("CRMSYNC_SHUTDOWN_GRACE")))
+	}
+	if c.JobTimeout, err = time.ParseDuration(get("CRMSYNC_JOB_TIMEOUT")); err != nil || c.JobTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("CRMSYNC_JOB_TIMEOUT: %q is not a duration of at least 1s", get("CRMSYNC_JOB_TIMEOUT")))
 	}
 	if key := get("CRMSYNC_ENCRYPTION_KEY"); key != "" {
 		if c.EncryptionKey, err = base64.StdEncoding.DecodeString(key); err != nil || len(c.EncryptionKey) != 32 {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/crmsync/crmsync/internal/config"
+	"github.com/crmsync/crmsync/internal/graph"
+	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/secretbox"
+	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/tracking"
+)
+
+// The graph package's Mailbox is what tracking needs.
+var _ tracking.Mailbox = (*graph.Mailbox)(nil)
+
+// defaultGraphURL is Microsoft Graph itself; in local mode it means "use the demo mailbox".
+const defaultGraphURL = "https://graph.microsoft.com/v1.0"
+
+// workers is the background side of the service: the Graph client, the use cases that run as jobs, and
+// the queue that runs them.
+type workers struct {
+	queue    *jobs.Queue
+	tracking *tracking.Service
+}
+
+// newWorkers builds the Graph client, the tracking service and the River queue. graphURL is where Graph
+// is; devToken, in local mode, replaces Entra credentials.
+func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []byte, graphURL, devToken string, logger *slog.Logger) (*workers, error) {
+	box, err := secretbox.New(key)
+	if err != nil {
+		return nil, err
+	}
+	client, err := graph.NewClient(graph.Options{BaseURL: graphURL, Authority: cfg.Authority, ClientID: cfg.ClientID,
+		ClientSecret: cfg.ClientSecret, ClientCertPath: cfg.ClientCert, DevToken: devToken, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("graph client: %w", err)
+	}
+	open := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
+		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
+	}
+	svc := tracking.New(db, open, box, logger)
+	registry := river.NewWorkers()
+	river.AddWorker(registry, tracking.NewWorker(svc))
+	if err := jobs.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	queue, err := jobs.New(db, jobs.Options{
+		Workers: registry,
+		Queues:  map[string]int{tracking.Queue: 32, river.QueueDefault: 8},
+		// A click should be picked up at once; polling is the only wake-up through database/sql.
+		PollInterval: 50 * time.Millisecond,
+		JobTimeout:   cfg.JobTimeout,
+		RescueAfter:  cfg.JobTimeout + cfg.JobTimeout/2,
+		Logger:       logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	svc.SetQueue(queue)
+	return &workers{queue: queue, tracking: svc}, nil
+}
