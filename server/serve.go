@@ -71,7 +71,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// Local mode talks to a fake Graph with a static token: the demo mailbox served here, unless
 		// CRMSYNC_GRAPH_URL names another fake (the crash test runs its own, to outlive this process).
 		devToken = "local-development"
-		if graphURL == defaultGraphURL {
+		if cfg.Demo && graphURL == defaultGraphURL {
 			deps.DevGraph = graphfake.Demo().Handler()
 			graphURL = baseURL + "/dev/graph/v1.0"
 		}

@@ -62,7 +62,7 @@ var settings = []setting{
 	{env: "CRMSYNC_TENANTS", flag: "tenants", usage: "comma-separated Entra tenant ids allowed to sign in; empty = any tenant an admin has onboarded"},
 	{env: "CRMSYNC_AUTHORITY", flag: "authority", def: "https://login.microsoftonline.com", usage: "the Entra authority host"},
 	{env: "CRMSYNC_GRAPH_URL", flag: "graph-url", def: "https://graph.microsoft.com/v1.0", usage: "the Microsoft Graph base URL"},
-	{env: "CRMSYNC_DEMO", flag: "demo", usage: "true to serve the demo mailbox (always on in local mode)"},
+	{env: "CRMSYNC_DEMO", flag: "demo", usage: "local mode: serve the demo mailbox (a fake Graph at /dev/graph/v1.0) unless CRMSYNC_GRAPH_URL names another; default true in local mode"},
 	{env: "CRMSYNC_ENCRYPTION_KEY", flag: "encryption-key", usage: "32 bytes, base64: seals stored user assertions; the same on every replica (generated into the data dir in local mode)", secret: true},
 	{env: "CRMSYNC_RATE_LIMIT", flag: "rate-limit", def: "50", usage: "API requests per second allowed per user (0 = no limit)"},
 	{env: "CRMSYNC_RATE_BURST", flag: "rate-burst", def: "100", usage: "API requests a user may send at once above the rate"},
@@ -115,6 +115,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		c.Tenants = append(c.Tenants, id.String())
 	}
 	var err error
+	c.Demo = c.Local() // the demo mailbox is on in local mode unless turned off
 	if demo := get("CRMSYNC_DEMO"); demo != "" {
 		if c.Demo, err = strconv.ParseBool(demo); err != nil {
 			errs = append(errs, fmt.Errorf("CRMSYNC_DEMO: %q is not true or false", demo))
@@ -175,6 +176,9 @@ func (c *Config) validate() []error {
 			errs = append(errs, errors.New("CRMSYNC_TENANTS needs CRMSYNC_CLIENT_ID: local mode has its own demo tenant"))
 		}
 		return errs
+	}
+	if c.Demo {
+		errs = append(errs, errors.New("CRMSYNC_DEMO is for local mode only: production talks to Microsoft Graph"))
 	}
 	if _, err := uuid.Parse(c.ClientID); err != nil {
 		errs = append(errs, fmt.Errorf("CRMSYNC_CLIENT_ID: %q is not an application (client) id (a GUID)", c.ClientID))

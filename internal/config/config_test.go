@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmsync/crmsync/internal/config"
 )
@@ -32,7 +33,7 @@ func TestLoad(t *testing.T) {
 		check   func(t *testing.T, c config.Config)
 	}{
 		{name: "defaults are local mode", env: map[string]string{}, check: func(t *testing.T, c config.Config) {
-			if !c.Local() || c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.RateLimit != 50 {
+			if !c.Local() || !c.Demo || c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.RateLimit != 50 || c.JobTimeout != 2*time.Minute {
 				t.Fatalf("defaults = %+v", c)
 			}
 		}},
@@ -58,6 +59,8 @@ func TestLoad(t *testing.T) {
 		{name: "bad database url", env: map[string]string{"CRMSYNC_DATABASE_URL": "mysql://x"}, wantErr: "CRMSYNC_DATABASE_URL must be"},
 		{name: "bad rate", env: map[string]string{"CRMSYNC_RATE_LIMIT": "fast"}, wantErr: "CRMSYNC_RATE_LIMIT"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
+		{name: "demo in production", env: prod(map[string]string{"CRMSYNC_DEMO": "true"}), wantErr: "CRMSYNC_DEMO is for local mode only"},
+		{name: "bad job timeout", env: map[string]string{"CRMSYNC_JOB_TIMEOUT": "5ms"}, wantErr: "CRMSYNC_JOB_TIMEOUT"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
