@@ -5,7 +5,7 @@ GO_TEST_PACKAGES ?= ./...
 TEST_FLAGS ?=
 FUZZ_TIME ?= 30s
 
-.PHONY: build run test test-short crash-test bench fuzz migrate clean clean-data
+.PHONY: build run test test-short crash-test bench fuzz migrate manifest clean clean-data
 
 build:
 	$(GO) build -o $(BIN) ./server
@@ -39,6 +39,12 @@ fuzz:
 
 migrate: build
 	./$(BIN) migrate
+
+# Regenerates the root manifest.xml, the local development add-in manifest (https://localhost:8443);
+# a test in addin-manifest fails until it matches what the generator renders.
+manifest:
+	CRMSYNC_CLIENT_ID= CRMSYNC_PUBLIC_URL= $(GO) run ./server manifest --version 1.0.0.0 > manifest.xml.tmp || { rm -f manifest.xml.tmp; exit 1; }
+	mv manifest.xml.tmp manifest.xml
 
 clean:
 	rm -rf bin/

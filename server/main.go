@@ -33,6 +33,10 @@ Usage:
   crmsync migrate [flags]   apply database migrations and exit
   crmsync dev-token --user alice@contoso.test [--roles CRM.Admin] [--tenant GUID]
                             print a local-mode access token
+  crmsync manifest [--public-url URL --client-id ID] [--version n.n.n.n] [--format xml|json]
+                            print the Outlook add-in's manifest; without a client id, local development's
+  crmsync bench track [--clients 200] [--requests 4000] [--graph-latency 50ms] [--database-url URL]
+                            measure Track clicks against this binary and a fake Graph
 
 Run "crmsync serve -h" for every setting and its CRMSYNC_* variable.
 `
@@ -50,6 +54,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args, getenv, stdout, stderr)
 	case "dev-token":
 		return devToken(args, getenv, stdout, stderr)
+	case "manifest":
+		return manifest(args, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -51,6 +51,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	deps := api.Deps{Store: db, Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
+	if deps.Manifest, err = servedManifest(cfg); err != nil {
+		return err
+	}
 	validatorOpts := identity.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Tenants: cfg.Tenants, Logger: logger,
 		AppIDURIs: appIDURIs(cfg)}
 	key, graphURL, devToken := cfg.EncryptionKey, cfg.GraphURL, ""

@@ -40,6 +40,8 @@ type Deps struct {
 	DevIssuer http.Handler
 	// DevGraph serves the demo mailbox (a fake Microsoft Graph) under /dev/graph/v1.0; nil in production.
 	DevGraph http.Handler
+	// Manifest is the Outlook add-in's XML manifest for this deployment, served at /manifest.xml.
+	Manifest []byte
 	Now      func() time.Time
 }
 
