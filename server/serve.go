@@ -50,7 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	baseURL := "http://" + listener.Addr().String()
 
 	deps := api.Deps{Store: db, Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SightTTL: 10 * time.Second}
 	if deps.Manifest, err = servedManifest(cfg); err != nil {
 		return err
 	}

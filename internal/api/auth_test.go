@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/identity/identitytest"
@@ -123,4 +125,22 @@ func TestRateLimitPerUser(t *testing.T) {
 		t.Fatal("429 without Retry-After")
 	}
 	e.do(http.MethodGet, "/api/v1/me", bob, nil).want(http.StatusOK, nil)
+}
+
+// With the sight cache on, a changed claim is not hidden by the cache: the key holds the claims.
+func TestSightCacheFollowsChangedClaims(t *testing.T) {
+	e := setup(t, storetest.SQLite(t), func(d *api.Deps) { d.SightTTL = time.Minute })
+	var me struct{ Roles []string }
+	e.do(http.MethodGet, "/api/v1/me", e.token("bob@contoso.test"), nil).want(http.StatusOK, &me)
+	e.do(http.MethodGet, "/api/v1/me", e.token("bob@contoso.test"), nil).want(http.StatusOK, &me)
+	if len(me.Roles) != 1 {
+		t.Fatalf("roles = %v", me.Roles)
+	}
+	e.do(http.MethodGet, "/api/v1/me", e.token("bob@contoso.test", identity.RoleAdmin), nil).want(http.StatusOK, &me)
+	if len(me.Roles) != 2 || me.Roles[1] != identity.RoleAdmin {
+		t.Fatalf("roles after promotion = %v", me.Roles)
+	}
+	if n, _ := e.store.CountUsers(context.Background(), identity.DevTenantID); n != 1 {
+		t.Fatalf("users = %d", n)
+	}
 }

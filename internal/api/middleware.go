@@ -102,6 +102,11 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if tenant, user, ok := s.sights.get(p); ok {
+		c.Set("caller", caller{Actor: crm.Actor{TenantID: tenant.ID, UserID: user.ID, Roles: user.Roles}, User: user, Tenant: tenant, Principal: p})
+		c.Next()
+		return
+	}
 	tenant, err := s.deps.Store.Tenant(c.Request.Context(), p.TenantID)
 	if crm.IsNotFound(err) {
 		if len(s.deps.TenantAllowList) == 0 && !p.HasRole(identity.RoleAdmin) {
@@ -122,6 +127,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.sights.put(p, tenant, user)
 	c.Set("caller", caller{Actor: crm.Actor{TenantID: tenant.ID, UserID: user.ID, Roles: user.Roles}, User: user, Tenant: tenant, Principal: p})
 	c.Next()
 }

@@ -33,8 +33,10 @@ type Deps struct {
 	// first sign-in of one of its admins (CRM.Admin) does.
 	TenantAllowList []string
 	RateLimit       float64 // per user per second; 0 = unlimited
-	RateBurst       int
-	MaxBodyBytes    int64
+	// SightTTL is how long the tenant and user a token resolved to are remembered (0: not at all).
+	SightTTL     time.Duration
+	RateBurst    int
+	MaxBodyBytes int64
 	// DevIssuer serves the local development issuer's OpenID metadata and keys under /dev/oidc; nil in
 	// production.
 	DevIssuer http.Handler
@@ -50,6 +52,7 @@ type Server struct {
 	deps    Deps
 	engine  *gin.Engine
 	limiter *userLimiter
+	sights  *sightCache
 }
 
 // NewServer builds the handler with every route of the API.
@@ -68,7 +71,8 @@ func NewServer(deps Deps) *Server {
 	}
 	// gin keeps its mode in a package variable; release mode only silences its debug printing.
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{deps: deps, engine: gin.New(), limiter: newUserLimiter(deps.RateLimit, deps.RateBurst, deps.Now)}
+	s := &Server{deps: deps, engine: gin.New(), limiter: newUserLimiter(deps.RateLimit, deps.RateBurst, deps.Now),
+		sights: newSightCache(deps.SightTTL, deps.Now)}
 	s.engine.HandleMethodNotAllowed = true
 	s.routes()
 	return s

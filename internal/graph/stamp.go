@@ -27,6 +27,18 @@ func (m *Mailbox) Stamp(ctx context.Context, kind outlook.Kind, id, crmID string
 	return nil
 }
 
+// StampKnown is Stamp for a caller that has just read the item and passes its categories, so the item
+// is not read again: one PATCH for messages, events and contacts. Tasks go through Stamp.
+func (m *Mailbox) StampKnown(ctx context.Context, kind outlook.Kind, id, crmID string, categories []string) error {
+	if kind == outlook.KindTask {
+		return m.Stamp(ctx, kind, id, crmID)
+	}
+	if err := m.patchStamp(ctx, kind, id, crmID, withCategory(categories)); err != nil {
+		return fmt.Errorf("stamp %s %s: %w", kind, id, err)
+	}
+	return nil
+}
+
 // Unstamp removes the mark of Stamp: the property is emptied (Graph cannot delete one by PATCH; tasks
 // lose the extension) and TrackedCategory leaves the categories. An item already gone is not an error.
 func (m *Mailbox) Unstamp(ctx context.Context, kind outlook.Kind, id string) error {

@@ -179,3 +179,20 @@ func TestTaskIDMustNameList(t *testing.T) {
 		t.Errorf("Stamp = %v, want ErrInvalid", err)
 	}
 }
+
+func TestStampKnownKeepsTheCategoriesItWasGiven(t *testing.T) {
+	mb, b := setup(t)
+	ctx := context.Background()
+	m := b.fake.AddMessage(userID, "inbox", outlook.Message{Subject: "Known", Categories: []string{"Red"}})
+	before := b.fake.Requests("GET /users/{user}/messages/{id}")
+	if err := mb.StampKnown(ctx, outlook.KindMessage, m.ID, "crm-7", []string{"Red"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.fake.Message(userID, m.ID)
+	if got.Stamp != "crm-7" || !slices.Equal(got.Categories, []string{"Red", outlook.TrackedCategory}) {
+		t.Fatalf("after StampKnown: stamp %q categories %v", got.Stamp, got.Categories)
+	}
+	if b.fake.Requests("GET /users/{user}/messages/{id}") != before {
+		t.Fatal("StampKnown read the item again")
+	}
+}

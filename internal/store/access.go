@@ -33,7 +33,7 @@ func (s *Store) AccessPolicy(ctx context.Context, tenantID string) (crm.AccessPo
 
 // SetAccessRule stores one rule, replacing the rule for the same role, type and operation.
 func (s *Store) SetAccessRule(ctx context.Context, tenantID string, r crm.AccessRule) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO security_roles (tenant_id, role, record_type, operation, level) VALUES (?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, s.q(`INSERT INTO security_roles (tenant_id, role, record_type, operation, level) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, role, record_type, operation) DO UPDATE SET level = excluded.level`),
 		tenantID, r.Role, r.RecordType, string(r.Operation), r.Level.String())
 	if err != nil {

@@ -38,6 +38,10 @@ type Store struct {
 	db      *sqlx.DB
 	dialect Dialect
 	now     func() time.Time
+	// writer lets one of our SQLite write transactions in at a time. SQLite has one writer anyway; when
+	// writers queue here, in order, they hold no pool connection while they wait and do not sleep in
+	// SQLite's busy handler, so readers keep their connections and the lock is handed on at once.
+	writer chan struct{}
 }
 
 // Option changes how a Store is opened.
@@ -76,9 +80,10 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*St
 		if err == nil {
 			// One writer at a time is SQLite's rule; WAL lets readers go on meanwhile. Immediate
 			// transactions take the write lock up front, so two writers queue on busy_timeout instead of
-			// failing with SQLITE_BUSY when a read turns into a write.
-			s.db.SetMaxOpenConns(8)
-			s.db.SetMaxIdleConns(8)
+			// failing with SQLITE_BUSY when a read turns into a write. Our own writers queue on s.writer.
+			s.db.SetMaxOpenConns(16)
+			s.db.SetMaxIdleConns(16)
+			s.writer = make(chan struct{}, 1)
 		}
 	default:
 		return nil, fmt.Errorf("open database: unsupported database URL %q (use postgres://… or leave it empty for SQLite)", redact(databaseURL))
@@ -158,8 +163,36 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// acquireWriter waits for the SQLite write slot (a no-op on PostgreSQL) and returns its release.
+func (s *Store) acquireWriter(ctx context.Context) (func(), error) {
+	if s.writer == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait to write: %w", ctx.Err())
+	}
+}
+
+// exec runs one writing statement outside a transaction, through the write slot.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	release, err := s.acquireWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.db.ExecContext(ctx, query, args...)
+}
+
 // inTx runs fn in a transaction that commits when fn returns nil and rolls back otherwise.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	release, err := s.acquireWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

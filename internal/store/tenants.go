@@ -77,7 +77,7 @@ func (s *Store) UpdateTenantSettings(ctx context.Context, tenantID, syncMode str
 	if err != nil {
 		return fmt.Errorf("encode tenant settings: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE tenants SET sync_mode = ?, settings = ? WHERE id = ?`), syncMode, string(b), tenantID)
+	res, err := s.exec(ctx, s.q(`UPDATE tenants SET sync_mode = ?, settings = ? WHERE id = ?`), syncMode, string(b), tenantID)
 	if err != nil {
 		return fmt.Errorf("update tenant %s: %w", tenantID, err)
 	}

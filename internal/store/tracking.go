@@ -142,7 +142,7 @@ func (s *Store) TrackRequestByID(ctx context.Context, tenantID, id string) (crm.
 
 // MarkTrackProcessing records that a worker picked the request up, and what it learnt of the item.
 func (s *Store) MarkTrackProcessing(ctx context.Context, tenantID, id, immutableID string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE track_requests SET state = ?, immutable_id = CASE WHEN ? = '' THEN immutable_id ELSE ? END,
+	_, err := s.exec(ctx, s.q(`UPDATE track_requests SET state = ?, immutable_id = CASE WHEN ? = '' THEN immutable_id ELSE ? END,
 		updated_at = ? WHERE tenant_id = ? AND id = ? AND state IN (?, ?)`),
 		crm.StateProcessing, immutableID, immutableID, s.now().UTC(), tenantID, id, crm.StateQueued, crm.StateProcessing)
 	if err != nil {
@@ -416,4 +416,14 @@ func (s *Store) CountActivities(ctx context.Context, tenantID, typ string) (int,
 		return 0, fmt.Errorf("count activities: %w", err)
 	}
 	return n, nil
+}
+
+// MarkItemStampedTx records that a user's linked item now carries its stamp.
+func (s *Store) MarkItemStampedTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID, itemID string) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE item_links SET stamped = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ? AND item_id = ?`),
+		true, s.now().UTC(), tenantID, userID, itemID)
+	if err != nil {
+		return fmt.Errorf("mark item %s stamped: %w", itemID, err)
+	}
+	return nil
 }

@@ -62,7 +62,7 @@ func (s *Store) UserOnSight(ctx context.Context, seen crm.User) (crm.User, error
 		return u, nil
 	}
 	roles, _ := json.Marshal(seen.Roles)
-	_, err = s.db.ExecContext(ctx, s.q(`UPDATE users SET upn = ?, email = ?, display_name = ?, roles = ?, last_seen_at = ?
+	_, err = s.exec(ctx, s.q(`UPDATE users SET upn = ?, email = ?, display_name = ?, roles = ?, last_seen_at = ?
 		WHERE tenant_id = ? AND id = ?`), seen.UPN, seen.Email, seen.DisplayName, string(roles), now, u.TenantID, u.ID)
 	if err != nil {
 		return crm.User{}, fmt.Errorf("update user %s: %w", u.ID, err)
@@ -77,7 +77,7 @@ func (s *Store) insertUser(ctx context.Context, u crm.User, now time.Time) (crm.
 	}
 	u.CreatedAt, u.LastSeenAt = now, now
 	roles, _ := json.Marshal(u.Roles)
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, s.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, object_id) DO NOTHING`),
 		u.ID, u.TenantID, u.ObjectID, u.UPN, u.Email, u.DisplayName, string(roles), u.Options.SyncIntervalMinutes, u.Options.AutoTrack, now, now)
 	if err != nil {

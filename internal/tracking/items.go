@@ -41,12 +41,13 @@ func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // draft is an activity about to be created from an item, with what identifies the same item elsewhere.
 type draft struct {
-	activity  crm.Activity
-	stamp     string // the CRM id already on the item
-	messageID string // internetMessageId (email) — the same email tracked by several users is one activity
-	iCalUID   string // the same meeting in several calendars is one appointment
-	threadIDs []string
-	changeKey string
+	activity   crm.Activity
+	stamp      string // the CRM id already on the item
+	messageID  string // internetMessageId (email) — the same email tracked by several users is one activity
+	iCalUID    string // the same meeting in several calendars is one appointment
+	threadIDs  []string
+	changeKey  string
+	categories []string
 }
 
 func (t *task) track(ctx context.Context) (outcome, error) {
@@ -111,7 +112,7 @@ func (t *task) messageDraft(m outlook.Message) draft {
 	refs := slices.Clone(m.References)
 	slices.Reverse(refs)
 	thread = append(thread, refs...)
-	return draft{activity: a, stamp: m.Stamp, messageID: firstNonEmpty(m.InternetMessageID, t.req.InternetMessageID), threadIDs: thread, changeKey: m.ChangeKey}
+	return draft{activity: a, stamp: m.Stamp, messageID: firstNonEmpty(m.InternetMessageID, t.req.InternetMessageID), threadIDs: thread, changeKey: m.ChangeKey, categories: m.Categories}
 }
 
 func (t *task) eventDraft(e outlook.Event) draft {
@@ -132,7 +133,7 @@ func (t *task) eventDraft(e outlook.Event) draft {
 		}
 		a.Parties = append(a.Parties, crm.Party{Role: role, Address: at.Email, Name: at.Name})
 	}
-	return draft{activity: a, stamp: e.Stamp, iCalUID: e.ICalUID, changeKey: e.ChangeKey}
+	return draft{activity: a, stamp: e.Stamp, iCalUID: e.ICalUID, changeKey: e.ChangeKey, categories: e.Categories}
 }
 
 func (t *task) taskDraft(tk outlook.Task) draft {
@@ -142,7 +143,7 @@ func (t *task) taskDraft(tk outlook.Task) draft {
 	}
 	a := crm.Activity{Type: crm.ActivityTask, Subject: tk.Title, Body: truncate(tk.Body), Due: tk.Due, Status: status}
 	a.Parties = []crm.Party{{Role: crm.PartyOwner, Address: t.user.Email, Name: t.user.DisplayName}}
-	return draft{activity: a, stamp: tk.Stamp, changeKey: tk.ChangeKey}
+	return draft{activity: a, stamp: tk.Stamp, changeKey: tk.ChangeKey, categories: tk.Categories}
 }
 
 // existingActivity finds the activity this item already corresponds to: through this user's link, the
@@ -239,27 +240,14 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
+	res := outcome{activityID: activityID}
 	if d.stamp != activityID {
-		if err := t.mb.Stamp(ctx, t.kind, t.itemID, activityID); err != nil {
+		if err := t.mb.StampKnown(ctx, t.kind, t.itemID, activityID, d.categories); err != nil {
 			return outcome{}, fmt.Errorf("stamp item: %w", err)
 		}
-		if err := t.markStamped(ctx); err != nil {
-			return outcome{}, err
-		}
+		res.stampedItem = t.itemID
 	}
-	return outcome{activityID: activityID}, nil
-}
-
-func (t *task) markStamped(ctx context.Context) error {
-	s := t.svc.store
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
-		link, err := s.ItemLinkTx(ctx, tx, t.req.TenantID, t.user.ID, t.itemID)
-		if err != nil {
-			return err
-		}
-		link.Stamped = true
-		return s.SaveItemLinkTx(ctx, tx, link)
-	})
+	return res, nil
 }
 
 // resolveParties ties each party's address to the CRM record it belongs to.
@@ -340,15 +328,14 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 	if err != nil {
 		return outcome{}, err
 	}
+	res := outcome{recordID: recordID}
 	if c.Stamp != recordID {
-		if err := t.mb.Stamp(ctx, t.kind, t.itemID, recordID); err != nil {
+		if err := t.mb.StampKnown(ctx, t.kind, t.itemID, recordID, c.Categories); err != nil {
 			return outcome{}, fmt.Errorf("stamp contact: %w", err)
 		}
-		if err := t.markStamped(ctx); err != nil {
-			return outcome{}, err
-		}
+		res.stampedItem = t.itemID
 	}
-	return outcome{recordID: recordID}, nil
+	return res, nil
 }
 
 func contactInput(c outlook.Contact) crm.RecordInput {

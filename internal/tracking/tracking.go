@@ -22,7 +22,8 @@ type Mailbox interface {
 	Contact(ctx context.Context, id string) (outlook.Contact, error)
 	Task(ctx context.Context, taskItemID string) (outlook.Task, error)
 	ImmutableID(ctx context.Context, kind outlook.Kind, restID string) (string, error)
-	Stamp(ctx context.Context, kind outlook.Kind, id, crmID string) error
+	// StampKnown stamps an item just read, whose categories the caller passes (kept, plus ours).
+	StampKnown(ctx context.Context, kind outlook.Kind, id, crmID string, categories []string) error
 	Unstamp(ctx context.Context, kind outlook.Kind, id string) error
 }
 

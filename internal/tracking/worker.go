@@ -32,9 +32,11 @@ func (w *Worker) NextRetry(job *river.Job[TrackArgs]) time.Time {
 	return time.Now().Add(d/2 + rand.N(d/2+1))
 }
 
-// outcome is what working a request produced.
+// outcome is what working a request produced. stampedItem names the item the work stamped: its link
+// is marked stamped in the transaction that completes the job (a crash before that only means the
+// retry reads the stamp back from the item and does not write it again).
 type outcome struct {
-	activityID, recordID, immutableID string
+	activityID, recordID, immutableID, stampedItem string
 }
 
 // Work works one request. Its database effects and the job's completion commit in one transaction;
@@ -74,6 +76,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 	}
 	req.ImmutableID = res.immutableID
 	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if res.stampedItem != "" {
+			if err := s.store.MarkItemStampedTx(ctx, tx, req.TenantID, req.UserID, res.stampedItem); err != nil {
+				return err
+			}
+		}
 		if err := s.store.FinishTrackRequestTx(ctx, tx, req); err != nil {
 			return err
 		}
