@@ -75,7 +75,7 @@ func crashTest(t *testing.T, bin, databaseURL string) {
 		}
 	}
 	env := append(os.Environ(), "CRMSYNC_ADDR="+addr, "CRMSYNC_DATA_DIR="+dataDir, "CRMSYNC_GRAPH_URL="+graphURL,
-		"CRMSYNC_RATE_LIMIT=0", "CRMSYNC_JOB_TIMEOUT=4s", "CRMSYNC_LOG_LEVEL=error", "CRMSYNC_DATABASE_URL="+databaseURL)
+		"CRMSYNC_RATE_LIMIT=0", "CRMSYNC_DEV_HTTPS_ADDR=off", "CRMSYNC_JOB_TIMEOUT=4s", "CRMSYNC_LOG_LEVEL=error", "CRMSYNC_DATABASE_URL="+databaseURL)
 	proc := &crashProcess{t: t, bin: bin, env: env, base: "http://" + addr}
 	if err := proc.start(); err != nil {
 		t.Fatal(err)

@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -37,21 +41,34 @@ func (b *syncBuffer) String() string {
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-// startServe runs `crmsync serve` in-process on a free port and returns its base URL and a stop function
-// that delivers the shutdown signal and waits for run to return.
-func startServe(t *testing.T, env map[string]string) (string, func() error) {
+// served is a `crmsync serve` running in-process: its HTTP and development HTTPS base URLs, and stop,
+// which delivers the shutdown signal and waits for run to return.
+type served struct {
+	base, https string
+	stop        func() error
+}
+
+// startServe runs `crmsync serve` in-process on free ports.
+func startServe(t *testing.T, env map[string]string) served {
 	t.Helper()
+	if _, set := env["CRMSYNC_DEV_HTTPS_ADDR"]; !set {
+		env["CRMSYNC_DEV_HTTPS_ADDR"] = "127.0.0.1:0" // never the shared default port 8443 in tests
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, envOf(env), stdout, stderr) }()
 	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	httpsBanner := regexp.MustCompile(`and on (https://\S+)`)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-			base := m[1]
+			base, https := m[1], ""
+			if h := httpsBanner.FindStringSubmatch(stdout.String()); h != nil {
+				https = h[1]
+			}
 			waitHealthy(t, base)
-			return base, func() error {
+			return served{base: base, https: https, stop: func() error {
 				cancel()
 				select {
 				case err := <-done:
@@ -59,7 +76,7 @@ func startServe(t *testing.T, env map[string]string) (string, func() error) {
 				case <-time.After(30 * time.Second):
 					return errors.New("run did not return after the shutdown signal")
 				}
-			}
+			}}
 		}
 		select {
 		case err := <-done:
@@ -117,7 +134,8 @@ func call(t *testing.T, method, url, token string, body any, into any) int {
 func TestLocalModeEndToEnd(t *testing.T) {
 	dataDir := t.TempDir()
 	env := map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": dataDir, "CRMSYNC_LOG_LEVEL": "warn"}
-	base, stop := startServe(t, env)
+	srv := startServe(t, env)
+	base, stop := srv.base, srv.stop
 
 	var out strings.Builder
 	tokenEnv := map[string]string{"CRMSYNC_ADDR": strings.TrimPrefix(base, "http://"), "CRMSYNC_DATA_DIR": dataDir}
@@ -128,6 +146,7 @@ func TestLocalModeEndToEnd(t *testing.T) {
 	if strings.Count(token, ".") != 2 || strings.Contains(token, " ") {
 		t.Fatalf("dev-token printed %q, want only a JWT", token)
 	}
+	checkDevHTTPS(t, dataDir, srv.https)
 
 	var me struct {
 		UPN   string
@@ -157,7 +176,8 @@ func TestLocalModeEndToEnd(t *testing.T) {
 	}
 
 	// A restart keeps the data and the signing key, so the same token still works and nothing is seeded twice.
-	base, stop = startServe(t, env)
+	srv = startServe(t, env)
+	base, stop = srv.base, srv.stop
 	defer stop()
 	tokenEnv["CRMSYNC_ADDR"] = strings.TrimPrefix(base, "http://")
 	out.Reset()
@@ -217,8 +237,9 @@ func TestServeOnPostgres(t *testing.T) {
 	dataDir := t.TempDir()
 	env := map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": dataDir, "CRMSYNC_LOG_LEVEL": "warn",
 		"CRMSYNC_DATABASE_URL": storetest.PostgresURL(t)}
-	base, stop := startServe(t, env)
-	defer stop()
+	srv := startServe(t, env)
+	base := srv.base
+	defer srv.stop()
 	var ready struct{ Database string }
 	resp, err := http.Get(base + "/readyz")
 	if err != nil {
@@ -236,5 +257,30 @@ func TestServeOnPostgres(t *testing.T) {
 	var found struct{ Items []struct{ Name string } }
 	if code := call(t, "GET", base+"/api/v1/records?search=priya", strings.TrimSpace(out.String()), nil, &found); code != 200 || len(found.Items) != 1 {
 		t.Fatalf("bob's search on postgres = %d %+v", code, found)
+	}
+}
+
+// checkDevHTTPS fetches /healthz over the development HTTPS listener, trusting only the CA in the data dir.
+func checkDevHTTPS(t *testing.T, dataDir, url string) {
+	t.Helper()
+	if url == "" {
+		t.Fatal("serve printed no https address")
+	}
+	caPEM, err := os.ReadFile(filepath.Join(dataDir, "dev-ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		t.Fatal("dev-ca.pem holds no certificate")
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(url + "/healthz")
+	if err != nil {
+		t.Fatalf("https: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("https /healthz = %d", resp.StatusCode)
 	}
 }

@@ -67,8 +67,9 @@ func TestManifestCommand(t *testing.T) {
 
 func TestServeServesTheManifest(t *testing.T) {
 	env := map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": t.TempDir(), "CRMSYNC_LOG_LEVEL": "warn"}
-	base, stop := startServe(t, env)
-	defer stop()
+	srv := startServe(t, env)
+	base := srv.base
+	defer srv.stop()
 	resp, err := http.Get(base + "/manifest.xml")
 	if err != nil {
 		t.Fatal(err)

@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/demo"
+	"github.com/crmsync/crmsync/internal/devcert"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/jobs"
@@ -50,7 +53,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	baseURL := "http://" + listener.Addr().String()
 
 	deps := api.Deps{Store: db, Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
-		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SightTTL: 10 * time.Second}
+		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SightTTL: 10 * time.Second,
+		LoginOrigin: originOf(cfg.Authority)}
 	if deps.Manifest, err = servedManifest(cfg); err != nil {
 		return err
 	}
@@ -99,8 +103,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(listener) }()
+	// The same handler over HTTPS with a development certificate, so Outlook can load the add-in from
+	// this machine (it loads add-ins only over https).
+	var httpsSrv *http.Server
+	var httpsURL, caPath string
+	if cfg.DevHTTPSAddr != "" {
+		cert, err := devcert.LoadOrCreate(cfg.DataDir, time.Now)
+		if err != nil {
+			return err
+		}
+		tlsListener, err := net.Listen("tcp", cfg.DevHTTPSAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for HTTPS (set CRMSYNC_DEV_HTTPS_ADDR to another port, or off): %w", cfg.DevHTTPSAddr, err)
+		}
+		httpsSrv = &http.Server{Handler: srv.Handler, ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
+			IdleTimeout: srv.IdleTimeout, ErrorLog: srv.ErrorLog, BaseContext: srv.BaseContext,
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}}
+		_, port, _ := net.SplitHostPort(tlsListener.Addr().String())
+		httpsURL, caPath = "https://localhost:"+port, cert.CAPath
+		go func() { served <- httpsSrv.ServeTLS(tlsListener, "", "") }()
+	}
 	// River stops when Stop is called below, not when ctx ends, so that running jobs can finish.
 	if err := bg.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -108,6 +132,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	logger.Info("serving", "addr", listener.Addr().String(), "database", string(db.Dialect()), "local", cfg.Local())
 	fmt.Fprintf(stdout, "crmsync is listening on %s\n", baseURL)
+	if httpsURL != "" {
+		fmt.Fprintf(stdout, "and on %s (development certificate; trust the CA in %s to sideload manifest.xml)\n", httpsURL, caPath)
+	}
 	if cfg.Local() {
 		fmt.Fprintf(stdout, "local mode: SQLite in %s, development identity, demo tenant %q\n", cfg.DataDir, demo.TenantName)
 		fmt.Fprintf(stdout, "get a token:  TOKEN=$(./bin/crmsync dev-token --user %s)\n", demo.Alice)
@@ -127,6 +154,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", err)
+	}
+	if httpsSrv != nil {
+		if err := httpsSrv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shut down https: %w", err)
+		}
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve https: %w", err)
+		}
 	}
 	if err := bg.queue.Stop(shutdownCtx); err != nil {
 		return fmt.Errorf("stop jobs: %w", err)
@@ -166,4 +201,13 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "%s database is up to date\n", db.Dialect())
 	return nil
+}
+
+// originOf is the scheme and host of a URL, "" when it has none.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -83,12 +83,6 @@ func (s *Server) limitBody(c *gin.Context) {
 	c.Next()
 }
 
-func (s *Server) securityHeaders(c *gin.Context) {
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Referrer-Policy", "no-referrer")
-	c.Next()
-}
-
 // authenticate validates the bearer token, onboards the tenant when policy allows, and finds or creates
 // the user. Nothing is written for a token that fails any check.
 func (s *Server) authenticate(c *gin.Context) {

@@ -33,6 +33,9 @@ type Deps struct {
 	// first sign-in of one of its admins (CRM.Admin) does.
 	TenantAllowList []string
 	RateLimit       float64 // per user per second; 0 = unlimited
+	// LoginOrigin is the origin of the Entra authority the taskpane signs in with, for its
+	// content security policy (login.microsoftonline.com is always allowed).
+	LoginOrigin string
 	// SightTTL is how long the tenant and user a token resolved to are remembered (0: not at all).
 	SightTTL     time.Duration
 	RateBurst    int
@@ -53,6 +56,7 @@ type Server struct {
 	engine  *gin.Engine
 	limiter *userLimiter
 	sights  *sightCache
+	pageCSP string
 }
 
 // NewServer builds the handler with every route of the API.
@@ -72,7 +76,7 @@ func NewServer(deps Deps) *Server {
 	// gin keeps its mode in a package variable; release mode only silences its debug printing.
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{deps: deps, engine: gin.New(), limiter: newUserLimiter(deps.RateLimit, deps.RateBurst, deps.Now),
-		sights: newSightCache(deps.SightTTL, deps.Now)}
+		sights: newSightCache(deps.SightTTL, deps.Now), pageCSP: pagePolicy(deps.LoginOrigin)}
 	s.engine.HandleMethodNotAllowed = true
 	s.routes()
 	return s

@@ -58,7 +58,7 @@ func serviceEnv(environ []string, addr, dataDir, graphURL, databaseURL string) [
 		}
 	}
 	env = append(env, "CRMSYNC_ADDR="+addr, "CRMSYNC_DATA_DIR="+dataDir, "CRMSYNC_GRAPH_URL="+graphURL,
-		"CRMSYNC_RATE_LIMIT=0", "CRMSYNC_LOG_LEVEL=error")
+		"CRMSYNC_RATE_LIMIT=0", "CRMSYNC_DEV_HTTPS_ADDR=off", "CRMSYNC_LOG_LEVEL=error")
 	if databaseURL != "" {
 		env = append(env, "CRMSYNC_DATABASE_URL="+databaseURL)
 	}

@@ -39,6 +39,8 @@ type Config struct {
 	LogLevel      string
 	ShutdownGrace time.Duration
 	JobTimeout    time.Duration
+	// DevHTTPSAddr is where local mode also serves HTTPS with a development certificate ("" when off).
+	DevHTTPSAddr string
 }
 
 // Local reports whether this is local mode: no production identity is configured, so the service runs
@@ -68,6 +70,7 @@ var settings = []setting{
 	{env: "CRMSYNC_RATE_BURST", flag: "rate-burst", def: "100", usage: "API requests a user may send at once above the rate"},
 	{env: "CRMSYNC_LOG_LEVEL", flag: "log-level", def: "info", usage: "debug, info, warn or error"},
 	{env: "CRMSYNC_SHUTDOWN_GRACE", flag: "shutdown-grace", def: "20s", usage: "how long a shutdown waits for requests and jobs to finish"},
+	{env: "CRMSYNC_DEV_HTTPS_ADDR", flag: "dev-https-addr", usage: "also serve HTTPS on this loopback address with a development certificate, so the add-in can be sideloaded (local mode default localhost:8443; \"off\" to turn it off)"},
 	{env: "CRMSYNC_JOB_TIMEOUT", flag: "job-timeout", def: "2m", usage: "how long one attempt of a background job may run; a job of a replica that died is retried after 1.5 times this"},
 }
 
@@ -116,6 +119,19 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	var err error
 	c.Demo = c.Local() // the demo mailbox is on in local mode unless turned off
+	// On by default in local mode; a developer with a Microsoft 365 test tenant may also set it with
+	// production identity, to sideload the real add-in against their machine. Always loopback: a real
+	// deployment terminates TLS at its proxy.
+	switch https := get("CRMSYNC_DEV_HTTPS_ADDR"); {
+	case https == "off":
+	case https == "" && c.Local():
+		c.DevHTTPSAddr = "localhost:8443"
+	case https != "":
+		if host, _, err := net.SplitHostPort(https); err != nil || !isLoopback(host) {
+			errs = append(errs, fmt.Errorf("CRMSYNC_DEV_HTTPS_ADDR: %q must be a loopback host:port, or off: a deployment terminates TLS at its proxy", https))
+		}
+		c.DevHTTPSAddr = https
+	}
 	if demo := get("CRMSYNC_DEMO"); demo != "" {
 		if c.Demo, err = strconv.ParseBool(demo); err != nil {
 			errs = append(errs, fmt.Errorf("CRMSYNC_DEMO: %q is not true or false", demo))

@@ -33,7 +33,7 @@ func TestLoad(t *testing.T) {
 		check   func(t *testing.T, c config.Config)
 	}{
 		{name: "defaults are local mode", env: map[string]string{}, check: func(t *testing.T, c config.Config) {
-			if !c.Local() || !c.Demo || c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.RateLimit != 50 || c.JobTimeout != 2*time.Minute {
+			if !c.Local() || !c.Demo || c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.RateLimit != 50 || c.JobTimeout != 2*time.Minute || c.DevHTTPSAddr != "localhost:8443" {
 				t.Fatalf("defaults = %+v", c)
 			}
 		}},
@@ -59,6 +59,17 @@ func TestLoad(t *testing.T) {
 		{name: "bad database url", env: map[string]string{"CRMSYNC_DATABASE_URL": "mysql://x"}, wantErr: "CRMSYNC_DATABASE_URL must be"},
 		{name: "bad rate", env: map[string]string{"CRMSYNC_RATE_LIMIT": "fast"}, wantErr: "CRMSYNC_RATE_LIMIT"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
+		{name: "dev https on a public address", env: map[string]string{"CRMSYNC_DEV_HTTPS_ADDR": "0.0.0.0:8443"}, wantErr: "must be a loopback host:port"},
+		{name: "dev https with a test tenant", env: prod(map[string]string{"CRMSYNC_DEV_HTTPS_ADDR": "localhost:8443"}), check: func(t *testing.T, c config.Config) {
+			if c.DevHTTPSAddr != "localhost:8443" {
+				t.Fatalf("DevHTTPSAddr = %q", c.DevHTTPSAddr)
+			}
+		}},
+		{name: "dev https off", env: map[string]string{"CRMSYNC_DEV_HTTPS_ADDR": "off"}, check: func(t *testing.T, c config.Config) {
+			if c.DevHTTPSAddr != "" {
+				t.Fatalf("DevHTTPSAddr = %q", c.DevHTTPSAddr)
+			}
+		}},
 		{name: "demo in production", env: prod(map[string]string{"CRMSYNC_DEMO": "true"}), wantErr: "CRMSYNC_DEMO is for local mode only"},
 		{name: "bad job timeout", env: map[string]string{"CRMSYNC_JOB_TIMEOUT": "5ms"}, wantErr: "CRMSYNC_JOB_TIMEOUT"},
 	}
