@@ -52,3 +52,29 @@ clean:
 # Deletes local data (./data); never run by `clean`.
 clean-data:
 	rm -rf data/
+
+# ---- taskpane: TypeScript built by Vite into taskpane/dist, which the taskpane Go package embeds, so
+# every Go build needs it first. npm ci runs again only when package-lock.json changes; the build runs
+# again when a source changes.
+TASKPANE_DIST := taskpane/dist/taskpane.html
+TASKPANE_MODULES := taskpane/node_modules/.package-lock.json
+TASKPANE_SRC := $(filter-out %.test.ts,$(wildcard taskpane/src/*.ts taskpane/src/*.css taskpane/*.html addin-manifest/icons/*.png)) \
+	taskpane/package.json taskpane/tsconfig.json taskpane/vite.config.ts
+
+.PHONY: taskpane taskpane-test
+
+taskpane: $(TASKPANE_DIST)
+
+$(TASKPANE_MODULES): taskpane/package-lock.json
+	cd taskpane && npm ci --no-audit --no-fund
+	touch $@
+
+$(TASKPANE_DIST): $(TASKPANE_MODULES) $(TASKPANE_SRC)
+	cd taskpane && npm run build
+
+# The taskpane's unit tests (Vitest, jsdom); make test runs them before the Go tests.
+taskpane-test: $(TASKPANE_MODULES)
+	cd taskpane && npm test
+
+build test test-short crash-test bench manifest: $(TASKPANE_DIST)
+test: taskpane-test

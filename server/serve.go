@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
+	addinmanifest "github.com/crmsync/crmsync/addin-manifest"
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/demo"
@@ -21,6 +23,7 @@ import (
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
+	"github.com/crmsync/crmsync/taskpane"
 )
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -94,6 +97,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer validator.Close()
 	deps.Validator = validator
+	deps.Taskpane, deps.TaskpaneConfig = taskpane.FS(), taskpaneConfig(cfg, validatorOpts.Authority)
 
 	srv := &http.Server{
 		Handler:           api.NewServer(deps),
@@ -181,6 +185,22 @@ func appIDURIs(cfg config.Config) []string {
 		uris = append(uris, "api://"+host+"/"+cfg.ClientID)
 	}
 	return uris
+}
+
+// taskpaneConfig is what the taskpane signs in with (GET /taskpane/config.json): in production the app
+// registration, the Entra authority and the scope nested app authentication asks for,
+// api://<public host>/<client id>/access_as_user; in local mode the development client id and issuer, and
+// the host Outlook loads the local add-in from. authority is the one tokens are validated against.
+func taskpaneConfig(cfg config.Config, authority string) api.TaskpaneConfig {
+	if authority == "" {
+		authority = "https://login.microsoftonline.com"
+	}
+	clientID, host := cfg.ClientID, hostOf(cfg.PublicURL)
+	if cfg.Local() {
+		clientID, host = identity.DevClientID, hostOf(addinmanifest.LocalURL)
+	}
+	return api.TaskpaneConfig{ClientID: clientID, Authority: strings.TrimRight(authority, "/") + "/common",
+		APIScope: "api://" + host + "/" + clientID + "/" + identity.ScopeAccessAsUser, APIBase: "/api/v1", Local: cfg.Local()}
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

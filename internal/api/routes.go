@@ -21,6 +21,11 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(s.deps.Metrics.Handler()))
 	e.GET("/manifest.xml", s.manifest)
+	if s.deps.Taskpane != nil {
+		// The taskpane's files, and GET /taskpane/config.json (its sign-in settings), which taskpaneFile
+		// hands to taskpaneConfig: gin cannot route a fixed path beside a catch-all.
+		e.GET("/taskpane/*path", s.taskpaneFile)
+	}
 	if s.deps.DevIssuer != nil {
 		e.Any("/dev/oidc/*path", gin.WrapH(http.StripPrefix("/dev/oidc", s.deps.DevIssuer)))
 	}

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -48,6 +49,12 @@ type Deps struct {
 	// Manifest is the Outlook add-in's XML manifest for this deployment, served at /manifest.xml.
 	Manifest []byte
 	Now      func() time.Time
+
+	// Taskpane holds the taskpane's built files (taskpane.html, commands.html, assets/, icons/), served
+	// under /taskpane/; nil serves none.
+	Taskpane fs.FS
+	// TaskpaneConfig is what the taskpane signs in with, served at /taskpane/config.json.
+	TaskpaneConfig TaskpaneConfig
 }
 
 // Server is the API's HTTP handler.
