@@ -212,19 +212,9 @@ func (s *Store) Activities(ctx context.Context, q ActivityQuery) ([]crm.Activity
 	if len(q.Scopes) == 0 {
 		return []crm.Activity{}, "", nil
 	}
-	where := []string{`a.tenant_id = ?`, `a.deleted_at IS NULL`}
-	args := []any{q.TenantID}
-	var scopes []string
-	for _, sc := range q.Scopes {
-		if sc.OwnOnly {
-			scopes = append(scopes, `(a.type = ? AND a.owner_id = ?)`)
-			args = append(args, sc.Type, sc.UserID)
-		} else {
-			scopes = append(scopes, `a.type = ?`)
-			args = append(args, sc.Type)
-		}
-	}
-	where = append(where, "("+strings.Join(scopes, " OR ")+")")
+	scope, args := scopeClause("a", q.Scopes)
+	where := []string{`a.tenant_id = ?`, `a.deleted_at IS NULL`, scope}
+	args = append([]any{q.TenantID}, args...)
 	if q.Regarding != nil {
 		where = append(where, `a.regarding_type = ? AND a.regarding_id = ?`)
 		args = append(args, q.Regarding.Type, q.Regarding.ID)

@@ -257,6 +257,23 @@ type TypeScope struct {
 	UserID  string
 }
 
+// scopeClause is the condition that keeps a query to the types and owners scopes allow, on the table
+// aliased alias (records and activities both have type and owner_id).
+func scopeClause(alias string, scopes []TypeScope) (string, []any) {
+	var conds []string
+	var args []any
+	for _, sc := range scopes {
+		if sc.OwnOnly {
+			conds = append(conds, "("+alias+".type = ? AND "+alias+".owner_id = ?)")
+			args = append(args, sc.Type, sc.UserID)
+		} else {
+			conds = append(conds, alias+".type = ?")
+			args = append(args, sc.Type)
+		}
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
 // RecordQuery is a search across record types: the words must each match the name or the start of an
 // email address; results are ordered by name and paged with an opaque cursor.
 type RecordQuery struct {
@@ -309,19 +326,9 @@ func (s *Store) SearchRecords(ctx context.Context, q RecordQuery) ([]crm.Record,
 	if len(q.Scopes) == 0 {
 		return []crm.Record{}, "", nil
 	}
-	var where []string
-	args := []any{q.TenantID}
-	var scopes []string
-	for _, sc := range q.Scopes {
-		if sc.OwnOnly {
-			scopes = append(scopes, `(r.type = ? AND r.owner_id = ?)`)
-			args = append(args, sc.Type, sc.UserID)
-		} else {
-			scopes = append(scopes, `r.type = ?`)
-			args = append(args, sc.Type)
-		}
-	}
-	where = append(where, "("+strings.Join(scopes, " OR ")+")")
+	scope, args := scopeClause("r", q.Scopes)
+	where := []string{scope}
+	args = append([]any{q.TenantID}, args...)
 	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
 		where = append(where, `(r.sort_name LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM record_emails e
 			WHERE e.record_id = r.id AND e.address LIKE ? ESCAPE '\'))`)
