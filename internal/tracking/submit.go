@@ -26,6 +26,15 @@ type Caller struct {
 	Tenant crm.Tenant
 }
 
+// assertion is the token to act on the user's behalf with: theirs in client mode; none in server mode,
+// where the service uses its own app-only access.
+func (c Caller) assertion() string {
+	if c.Tenant.SyncMode == crm.SyncModeServer {
+		return ""
+	}
+	return c.Token
+}
+
 // Click is what the add-in sends for Track, Set Regarding or Untrack.
 type Click struct {
 	Action            string
@@ -85,8 +94,8 @@ func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.Trac
 		ItemID: click.ItemID, ImmutableID: immutableID, ItemType: click.ItemType, Action: click.Action, Generation: 1,
 		InternetMessageID: click.InternetMessageID, ConversationID: click.ConversationID, Regarding: click.Regarding,
 		State: crm.StateQueued, CreatedAt: now, UpdatedAt: now}
-	if who.Tenant.SyncMode != crm.SyncModeServer && who.Token != "" && s.box != nil {
-		req.Assertion = s.box.Seal([]byte(who.Token), assertionPurpose)
+	if a := who.assertion(); a != "" && s.box != nil {
+		req.Assertion = s.box.Seal([]byte(a), assertionPurpose)
 	}
 	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
 		existing, err := s.store.TrackRequestByKeyTx(ctx, tx, req.TenantID, req.UserID, req.ItemKey, req.Action)
@@ -190,7 +199,7 @@ func (s *Service) immutableID(ctx context.Context, who Caller, kind outlook.Kind
 	// The click must be acknowledged fast even when Graph is slow: past this, the worker resolves the id.
 	ctx, cancel := context.WithTimeout(ctx, acceptLookupTimeout)
 	defer cancel()
-	mb, err := s.open(ctx, MailboxUser{TenantID: who.TenantID, ObjectID: who.ObjectID, Assertion: who.Token})
+	mb, err := s.open(ctx, MailboxUser{TenantID: who.TenantID, ObjectID: who.ObjectID, Assertion: who.assertion()})
 	if err != nil {
 		s.logger.Warn("mailbox not available at accept time; the worker will resolve the item", "error", err.Error())
 		return "", nil

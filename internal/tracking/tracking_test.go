@@ -309,3 +309,39 @@ func TestBadClicksQueueNothing(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Client mode keeps the user's token, sealed, for the worker's on-behalf-of access, and forgets it when
+// the request is done; server mode never stores it (the service uses app-only access).
+func TestUserTokenIsKeptOnlyInClientModeAndOnlyUntilDone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		e := setup(t, s)
+		_, rest := e.mail(e.alice, outlook.Message{Subject: "Client mode", From: dana})
+		e.fake.InjectFault("GET /users/{user}/messages/{id}", graphfake.Fault{Latency: 300 * time.Millisecond, Times: 1})
+		req, err := e.submit(e.alice, tracking.Click{ItemID: rest, ItemType: "message"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		open, err := s.TrackRequest(ctx, e.tenant.ID, e.alice.ID, req.ID)
+		if err != nil || len(open.Assertion) == 0 || strings.Contains(string(open.Assertion), "token-of-") {
+			t.Fatalf("open request assertion = %q, %v; want it sealed", open.Assertion, err)
+		}
+		wantDone(t, e.wait(e.alice, req.ID))
+		if done, _ := s.TrackRequest(ctx, e.tenant.ID, e.alice.ID, req.ID); len(done.Assertion) != 0 {
+			t.Fatal("the user's token outlived the request")
+		}
+
+		server := e.alice
+		server.caller.Tenant.SyncMode = crm.SyncModeServer
+		_, rest2 := e.mail(e.alice, outlook.Message{Subject: "Server mode", From: dana})
+		e.fake.InjectFault("GET /users/{user}/messages/{id}", graphfake.Fault{Latency: 300 * time.Millisecond, Times: 1})
+		req2, err := e.submit(server, tracking.Click{ItemID: rest2, ItemType: "message"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if open, _ := s.TrackRequest(ctx, e.tenant.ID, e.alice.ID, req2.ID); len(open.Assertion) != 0 {
+			t.Fatal("server mode stored the user's token")
+		}
+		wantDone(t, e.wait(e.alice, req2.ID))
+	})
+}
