@@ -58,55 +58,37 @@ func (m *Mailbox) Contact(ctx context.Context, id string) (outlook.Contact, erro
 }
 
 func (m *Mailbox) getMessage(ctx context.Context, id string, fields []string) (models.Messageable, error) {
-	var g models.Messageable
-	err := m.call(ctx, func(ctx context.Context) (err error) {
-		g, err = m.me().Messages().ByMessageId(id).Get(ctx, &users.ItemMessagesMessageItemRequestBuilderGetRequestConfiguration{
+	return fetch(ctx, m, func(ctx context.Context) (models.Messageable, error) {
+		return m.me().Messages().ByMessageId(id).Get(ctx, &users.ItemMessagesMessageItemRequestBuilderGetRequestConfiguration{
 			Headers: preferImmutable(),
 			QueryParameters: &users.ItemMessagesMessageItemRequestBuilderGetQueryParameters{
 				Select: fields,
 				Expand: []string{stampExpand},
 			},
 		})
-		if err == nil && g == nil {
-			err = errEmptyAnswer
-		}
-		return err
 	})
-	return g, err
 }
 
 func (m *Mailbox) getEvent(ctx context.Context, id string, fields []string) (models.Eventable, error) {
-	var g models.Eventable
-	err := m.call(ctx, func(ctx context.Context) (err error) {
-		g, err = m.me().Events().ByEventId(id).Get(ctx, &users.ItemEventsEventItemRequestBuilderGetRequestConfiguration{
+	return fetch(ctx, m, func(ctx context.Context) (models.Eventable, error) {
+		return m.me().Events().ByEventId(id).Get(ctx, &users.ItemEventsEventItemRequestBuilderGetRequestConfiguration{
 			Headers: preferImmutable(preferUTC),
 			QueryParameters: &users.ItemEventsEventItemRequestBuilderGetQueryParameters{
 				Select: fields,
 				Expand: []string{stampExpand},
 			},
 		})
-		if err == nil && g == nil {
-			err = errEmptyAnswer
-		}
-		return err
 	})
-	return g, err
 }
 
 func (m *Mailbox) getContact(ctx context.Context, id string, fields []string) (models.Contactable, error) {
-	var g models.Contactable
-	err := m.call(ctx, func(ctx context.Context) (err error) {
-		g, err = m.me().Contacts().ByContactId(id).Get(ctx, &users.ItemContactsContactItemRequestBuilderGetRequestConfiguration{
+	return fetch(ctx, m, func(ctx context.Context) (models.Contactable, error) {
+		return m.me().Contacts().ByContactId(id).Get(ctx, &users.ItemContactsContactItemRequestBuilderGetRequestConfiguration{
 			Headers: preferImmutable(),
 			QueryParameters: &users.ItemContactsContactItemRequestBuilderGetQueryParameters{
 				Select: fields,
 				Expand: []string{stampExpand},
 			},
 		})
-		if err == nil && g == nil {
-			err = errEmptyAnswer
-		}
-		return err
 	})
-	return g, err
 }

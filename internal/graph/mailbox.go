@@ -119,6 +119,20 @@ const stampExpand = "singleValueExtendedProperties($filter=id eq '" + outlook.St
 // errEmptyAnswer reports a successful response without the item it should carry.
 var errEmptyAnswer = errors.New("Graph answered without a body")
 
+// fetch makes one Graph call through the mailbox's limiter and error mapping and returns its item; an
+// answer without one is an error, never a nil item.
+func fetch[T any](ctx context.Context, m *Mailbox, get func(context.Context) (T, error)) (T, error) {
+	var g T
+	err := m.call(ctx, func(ctx context.Context) (err error) {
+		g, err = get(ctx)
+		if err == nil && any(g) == nil {
+			err = errEmptyAnswer
+		}
+		return err
+	})
+	return g, err
+}
+
 // errUnknownKind reports a kind the method does not handle.
 func errUnknownKind(kind outlook.Kind) error {
 	return fmt.Errorf("%w: unknown item kind %q", outlook.ErrInvalid, kind)

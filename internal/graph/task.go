@@ -52,19 +52,13 @@ func (m *Mailbox) Task(ctx context.Context, taskItemID string) (outlook.Task, er
 }
 
 func (m *Mailbox) getTask(ctx context.Context, listID, taskID string) (models.TodoTaskable, error) {
-	var g models.TodoTaskable
-	err := m.call(ctx, func(ctx context.Context) (err error) {
-		g, err = m.task(listID, taskID).Get(ctx, &users.ItemTodoListsItemTasksTodoTaskItemRequestBuilderGetRequestConfiguration{
+	return fetch(ctx, m, func(ctx context.Context) (models.TodoTaskable, error) {
+		return m.task(listID, taskID).Get(ctx, &users.ItemTodoListsItemTasksTodoTaskItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.ItemTodoListsItemTasksTodoTaskItemRequestBuilderGetQueryParameters{
 				Expand: []string{taskExpand},
 			},
 		})
-		if err == nil && g == nil {
-			err = errEmptyAnswer
-		}
-		return err
 	})
-	return g, err
 }
 
 func (m *Mailbox) task(listID, taskID string) *users.ItemTodoListsItemTasksTodoTaskItemRequestBuilder {
