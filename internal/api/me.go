@@ -21,13 +21,6 @@ type meResponse struct {
 // getMe returns the caller with their effective options: the tenant's defaults where they chose none.
 func (s *Server) getMe(c *gin.Context) {
 	who := callerOf(c)
-	opts := who.User.Options
-	if opts.SyncIntervalMinutes == 0 {
-		opts.SyncIntervalMinutes = max(crm.DefaultSyncIntervalMinutes, who.Tenant.Settings.MinSyncIntervalMinutes)
-	}
-	if opts.AutoTrack == "" {
-		opts.AutoTrack = who.Tenant.Settings.DefaultAutoTrack
-	}
 	c.JSON(http.StatusOK, meResponse{UserID: who.User.ID, TenantID: who.TenantID, UPN: who.User.UPN, Name: who.User.DisplayName,
-		Roles: append([]string{crm.RoleUser}, who.User.Roles...), SyncMode: who.Tenant.SyncMode, Options: opts})
+		Roles: append([]string{crm.RoleUser}, who.User.Roles...), SyncMode: who.Tenant.SyncMode, Options: who.User.Options.Effective(who.Tenant.Settings)})
 }

@@ -120,13 +120,19 @@ func (s *Server) respondRecordPage(c *gin.Context, search string, types []string
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[crm.Record]{Items: items, NextCursor: next})
+	guard, err := s.allTypesGuard(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page[crm.Record]{Items: guard.redactAll(items), NextCursor: next})
 }
 
 func (s *Server) createRecord(c *gin.Context) {
 	who := callerOf(c)
 	typ := c.Param("type")
-	if _, err := s.deps.Store.EntityType(c.Request.Context(), who.TenantID, typ); err != nil {
+	et, err := s.deps.Store.EntityType(c.Request.Context(), who.TenantID, typ)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -145,13 +151,22 @@ func (s *Server) createRecord(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	guard, err := s.fieldGuard(c, et)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := guard.checkCreate(et, in); err != nil {
+		s.fail(c, err)
+		return
+	}
 	rec, err := s.deps.Store.CreateRecord(c.Request.Context(), who.TenantID, typ, who.UserID, in)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Header("Location", "/api/v1/records/"+rec.Type+"/"+rec.ID)
-	c.JSON(http.StatusCreated, rec)
+	c.JSON(http.StatusCreated, guard.redact(rec))
 }
 
 func decodeRecord(c *gin.Context) (crm.RecordInput, error) {
@@ -165,39 +180,51 @@ func decodeRecord(c *gin.Context) (crm.RecordInput, error) {
 // readableRecord loads a record the caller may read; one they may not read is as absent as one of
 // another tenant, so ids cannot be probed.
 func (s *Server) readableRecord(c *gin.Context) (crm.Record, crm.AccessPolicy, error) {
+	_, rec, policy, err := s.readableTypedRecord(c)
+	return rec, policy, err
+}
+
+// readableTypedRecord is readableRecord with the record's type.
+func (s *Server) readableTypedRecord(c *gin.Context) (crm.EntityType, crm.Record, crm.AccessPolicy, error) {
 	who := callerOf(c)
 	typ := c.Param("type")
-	if _, err := s.deps.Store.EntityType(c.Request.Context(), who.TenantID, typ); err != nil {
-		return crm.Record{}, crm.AccessPolicy{}, err
+	et, err := s.deps.Store.EntityType(c.Request.Context(), who.TenantID, typ)
+	if err != nil {
+		return crm.EntityType{}, crm.Record{}, crm.AccessPolicy{}, err
 	}
 	rec, err := s.deps.Store.Record(c.Request.Context(), who.TenantID, typ, c.Param("id"))
 	if err != nil {
-		return crm.Record{}, crm.AccessPolicy{}, err
+		return crm.EntityType{}, crm.Record{}, crm.AccessPolicy{}, err
 	}
 	policy, err := s.deps.Store.AccessPolicy(c.Request.Context(), who.TenantID)
 	if err != nil {
-		return crm.Record{}, crm.AccessPolicy{}, err
+		return crm.EntityType{}, crm.Record{}, crm.AccessPolicy{}, err
 	}
 	if !policy.Can(who.Actor, typ, crm.OpRead, rec.OwnerID) {
-		return crm.Record{}, crm.AccessPolicy{}, crm.NotFound("there is no %s with the id %s", typ, rec.ID)
+		return crm.EntityType{}, crm.Record{}, crm.AccessPolicy{}, crm.NotFound("there is no %s with the id %s", typ, rec.ID)
 	}
-	return rec, policy, nil
+	return et, rec, policy, nil
 }
 
 func (s *Server) getRecord(c *gin.Context) {
-	rec, _, err := s.readableRecord(c)
+	et, rec, _, err := s.readableTypedRecord(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, rec)
+	guard, err := s.fieldGuard(c, et)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, guard.redact(rec))
 }
 
 func (s *Server) replaceRecord(c *gin.Context) { s.updateRecord(c, false) }
 func (s *Server) patchRecord(c *gin.Context)   { s.updateRecord(c, true) }
 
 func (s *Server) updateRecord(c *gin.Context, merge bool) {
-	rec, policy, err := s.readableRecord(c)
+	et, rec, policy, err := s.readableTypedRecord(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -212,12 +239,21 @@ func (s *Server) updateRecord(c *gin.Context, merge bool) {
 		s.fail(c, err)
 		return
 	}
+	guard, err := s.fieldGuard(c, et)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if in, err = guard.prepareUpdate(et, rec, in, merge); err != nil {
+		s.fail(c, err)
+		return
+	}
 	updated, err := s.deps.Store.UpdateRecord(c.Request.Context(), who.TenantID, rec, store.RecordChange{Input: in, Merge: merge})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, updated)
+	c.JSON(http.StatusOK, guard.redact(updated))
 }
 
 // deleteRecord removes a record; ?version= (or If-Match) makes it conditional.

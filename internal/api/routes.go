@@ -32,6 +32,10 @@ func (s *Server) routes() {
 	if s.deps.DevGraph != nil {
 		e.Any("/dev/graph/v1.0/*path", gin.WrapH(http.StripPrefix("/dev/graph/v1.0", s.deps.DevGraph)))
 	}
+	if s.deps.Sandbox != nil {
+		e.Any("/dev/outlook", gin.WrapH(s.deps.Sandbox))
+		e.Any("/dev/outlook/*path", gin.WrapH(s.deps.Sandbox))
+	}
 
 	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.GET("/me", s.getMe)
@@ -52,6 +56,24 @@ func (s *Server) routes() {
 
 	v1.GET("/activities", s.listActivities)
 	v1.GET("/activities/:id", s.getActivity)
+
+	// Synchronization settings: personal options and the manual Synchronize, filters, field mappings,
+	// and the admin settings and security the synchronization obeys.
+	v1.PUT("/me/options", s.putMyOptions)
+	v1.POST("/sync", s.postSync)
+	v1.GET("/sync-filters", s.listSyncFilters)
+	v1.POST("/sync-filters", s.createSyncFilter)
+	v1.GET("/sync-filters/:id", s.getSyncFilter)
+	v1.PUT("/sync-filters/:id", s.replaceSyncFilter)
+	v1.DELETE("/sync-filters/:id", s.deleteSyncFilter)
+	v1.GET("/field-mappings", s.listFieldMappings)
+	v1.PUT("/field-mappings", s.requireAdmin, s.putFieldMappings)
+	v1.GET("/admin/settings", s.requireAdmin, s.getAdminSettings)
+	v1.PUT("/admin/settings", s.requireAdmin, s.putAdminSettings)
+	v1.GET("/admin/field-security", s.requireAdmin, s.getFieldSecurity)
+	v1.PUT("/admin/field-security", s.requireAdmin, s.putFieldSecurity)
+	v1.GET("/admin/access", s.requireAdmin, s.getAccessLevels)
+	v1.PUT("/admin/access", s.requireAdmin, s.putAccessLevels)
 
 	if s.deps.Tracker != nil {
 		v1.POST("/track", s.postTrack)

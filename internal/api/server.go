@@ -46,6 +46,9 @@ type Deps struct {
 	DevIssuer http.Handler
 	// DevGraph serves the demo mailbox (a fake Microsoft Graph) under /dev/graph/v1.0; nil in production.
 	DevGraph http.Handler
+	// Sandbox serves the local Outlook sandbox at /dev/outlook and below (package sandbox, with full
+	// paths); nil in production.
+	Sandbox http.Handler
 	// Manifest is the Outlook add-in's XML manifest for this deployment, served at /manifest.xml.
 	Manifest []byte
 	Now      func() time.Time

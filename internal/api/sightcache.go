@@ -64,3 +64,24 @@ func (c *sightCache) put(p identity.Principal, tenant crm.Tenant, user crm.User)
 	}
 	c.entries[sightKey(p)] = sightEntry{tenant: tenant, user: user, expires: c.now().Add(c.ttl)}
 }
+
+// forgetUser drops the entries of one user, whose stored row has just changed, so that this replica's
+// next request of theirs reads it again. A scan is fine: it follows a rare write.
+func (c *sightCache) forgetUser(tenantID, userID string) {
+	c.forget(func(e sightEntry) bool { return e.tenant.ID == tenantID && e.user.ID == userID })
+}
+
+// forgetTenant drops the entries of a tenant whose settings have just changed.
+func (c *sightCache) forgetTenant(tenantID string) {
+	c.forget(func(e sightEntry) bool { return e.tenant.ID == tenantID })
+}
+
+func (c *sightCache) forget(match func(sightEntry) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if match(e) {
+			delete(c.entries, k)
+		}
+	}
+}

@@ -85,6 +85,7 @@ func (s *Server) trackView(c *gin.Context, r crm.TrackRequest) trackResponse {
 	}
 	if r.State == crm.StateDone && r.RecordID != "" {
 		if rec, err := s.deps.Store.Record(ctx, r.TenantID, crm.TypeContact, r.RecordID); err == nil {
+			rec = s.redactRecord(c, rec)
 			v.Record = &rec
 		}
 	}
@@ -172,6 +173,7 @@ func (s *Server) getItemTracking(c *gin.Context) {
 		}
 		if link.RecordID != "" {
 			if rec, err := s.deps.Store.Record(ctx, who.TenantID, crm.TypeContact, link.RecordID); err == nil {
+				rec = s.redactRecord(c, rec)
 				out.Record = &rec
 			}
 		}

@@ -162,8 +162,11 @@ func (t *EntityType) Validate() error {
 		errs = append(errs, t.Fields[i].validate(fmt.Sprintf("fields[%d]", i), seen)...)
 	}
 	for _, n := range t.NameFrom {
-		if _, ok := t.Field(n); !ok {
+		if f, ok := t.Field(n); !ok {
 			errs = append(errs, FieldError{"nameFrom", fmt.Sprintf("no field %q", n)})
+		} else if f.Secured {
+			// Everyone who reads a record sees its name, so field security could not hide the field.
+			errs = append(errs, FieldError{"nameFrom", fmt.Sprintf("%q is secured: a record's name cannot be derived from a secured field", n)})
 		}
 	}
 	if len(errs) > 0 {

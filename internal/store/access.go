@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -40,4 +42,53 @@ func (s *Store) SetAccessRule(ctx context.Context, tenantID string, r crm.Access
 		return fmt.Errorf("store access rule: %w", err)
 	}
 	return nil
+}
+
+// AccessLevels returns the tenant's stored access rules (the overrides of the defaults), ordered by role,
+// record type and operation.
+func (s *Store) AccessLevels(ctx context.Context, tenantID string) ([]crm.AccessLevel, error) {
+	var rows []accessRuleRow
+	if err := s.db.SelectContext(ctx, &rows, s.q(`SELECT role, record_type, operation, level FROM security_roles
+		WHERE tenant_id = ? ORDER BY role, record_type, operation`), tenantID); err != nil {
+		return nil, fmt.Errorf("load access rules: %w", err)
+	}
+	levels := make([]crm.AccessLevel, 0, len(rows))
+	for _, r := range rows {
+		levels = append(levels, crm.AccessLevel{Role: r.Role, RecordType: r.RecordType, Operation: r.Operation, Level: r.Level})
+	}
+	return levels, nil
+}
+
+// ReplaceAccessLevels replaces all of the tenant's stored access rules, after checking them against its
+// record types in the same transaction.
+func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels []crm.AccessLevel) ([]crm.AccessLevel, error) {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		types, err := s.entityTypes(ctx, tx, tenantID, "")
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(types))
+		for _, t := range types {
+			names = append(names, t.Name)
+		}
+		rules, err := crm.CheckAccessLevels(levels, names)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM security_roles WHERE tenant_id = ?`), tenantID); err != nil {
+			return fmt.Errorf("clear access rules: %w", err)
+		}
+		for _, r := range rules {
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO security_roles (tenant_id, role, record_type, operation, level) VALUES (?, ?, ?, ?, ?)`),
+				tenantID, r.Role, r.RecordType, string(r.Operation), r.Level.String())
+			if err != nil {
+				return fmt.Errorf("store access rule: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.AccessLevels(ctx, tenantID)
 }

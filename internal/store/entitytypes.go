@@ -182,7 +182,7 @@ func (s *Store) CreateEntityType(ctx context.Context, tenantID string, t crm.Ent
 }
 
 // UpdateEntityType changes a record type's names and fields. Built-in fields stay as they are (their
-// display name aside); custom fields may be added, changed or removed. Values of a removed field stay
+// display name and whether they are secured aside); custom fields may be added, changed or removed. Values of a removed field stay
 // in stored records but are no longer served or accepted.
 func (s *Store) UpdateEntityType(ctx context.Context, tenantID string, t crm.EntityType) (crm.EntityType, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -199,8 +199,9 @@ func (s *Store) UpdateEntityType(ctx context.Context, tenantID string, t crm.Ent
 		for i := range t.Fields {
 			t.Fields[i].BuiltIn = false
 			if old, ok := cur.Field(t.Fields[i].Name); ok && old.BuiltIn {
-				display := t.Fields[i].DisplayName
+				display, secured := t.Fields[i].DisplayName, t.Fields[i].Secured
 				t.Fields[i] = old
+				t.Fields[i].Secured = secured
 				if display != "" {
 					t.Fields[i].DisplayName = display
 				}

@@ -138,7 +138,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Migrate applies the embedded migrations that have not run yet. On PostgreSQL a session lock keeps
 // replicas that start together from migrating at once.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) error { return s.MigrateTo(ctx, 0) }
+
+// MigrateTo applies the embedded migrations up to and including version (0: all of them); tests use it to
+// check what a migration does to data that existed before it.
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
 	if err != nil {
 		return fmt.Errorf("migrations for %s: %w", s.dialect, err)
@@ -157,7 +161,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if version > 0 {
+		_, err = p.UpTo(ctx, version)
+	} else {
+		_, err = p.Up(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
 	}
 	return nil

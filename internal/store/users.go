@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/crmsync/crmsync/internal/crm"
 )
@@ -71,17 +72,32 @@ func (s *Store) UserOnSight(ctx context.Context, seen crm.User) (crm.User, error
 	return u, nil
 }
 
+// insertUser adds a user seen for the first time, with the default synchronization filters, in one
+// transaction: a user never exists without them, and a user inserted by a concurrent request gets them once.
 func (s *Store) insertUser(ctx context.Context, u crm.User, now time.Time) (crm.User, error) {
 	if u.ID == "" {
 		u.ID = uuid.NewString()
 	}
 	u.CreatedAt, u.LastSeenAt = now, now
 	roles, _ := json.Marshal(u.Roles)
-	_, err := s.exec(ctx, s.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant_id, object_id) DO NOTHING`),
-		u.ID, u.TenantID, u.ObjectID, u.UPN, u.Email, u.DisplayName, string(roles), u.Options.SyncIntervalMinutes, u.Options.AutoTrack, now, now)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, object_id) DO NOTHING`),
+			u.ID, u.TenantID, u.ObjectID, u.UPN, u.Email, u.DisplayName, string(roles), u.Options.SyncIntervalMinutes, u.Options.AutoTrack, now, now)
+		if err != nil {
+			return fmt.Errorf("insert user %s/%s: %w", u.TenantID, u.ObjectID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("insert user %s/%s: %w", u.TenantID, u.ObjectID, err)
+		}
+		if n == 0 {
+			return nil // another request inserted the user, and their filters, first
+		}
+		return s.insertDefaultFilters(ctx, tx, u.TenantID, u.ID, now)
+	})
 	if err != nil {
-		return crm.User{}, fmt.Errorf("insert user %s/%s: %w", u.TenantID, u.ObjectID, err)
+		return crm.User{}, err
 	}
 	// A concurrent first request may have inserted the row first; read back whichever won.
 	return s.UserByObjectID(ctx, u.TenantID, u.ObjectID)

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/crmsync/crmsync/internal/crm"
+)
+
+// UpdateUserOptions stores a user's personal synchronization options (zero values: the tenant's
+// defaults) and returns the user as stored.
+func (s *Store) UpdateUserOptions(ctx context.Context, tenantID, userID string, opts crm.UserOptions) (crm.User, error) {
+	res, err := s.exec(ctx, s.q(`UPDATE users SET sync_interval_minutes = ?, auto_track = ? WHERE tenant_id = ? AND id = ?`),
+		opts.SyncIntervalMinutes, opts.AutoTrack, tenantID, userID)
+	if err != nil {
+		return crm.User{}, fmt.Errorf("update options of user %s: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return crm.User{}, crm.NotFound("no user %s", userID)
+	}
+	return s.User(ctx, tenantID, userID)
+}
+
+// RequestSync records that a user asked for their mailbox to be synchronized now, and returns when.
+// The synchronization engine picks the request up (client mode).
+func (s *Store) RequestSync(ctx context.Context, tenantID, userID string) (time.Time, error) {
+	now := s.now().UTC()
+	res, err := s.exec(ctx, s.q(`UPDATE users SET sync_requested_at = ? WHERE tenant_id = ? AND id = ?`), now, tenantID, userID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("request sync of user %s: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return time.Time{}, crm.NotFound("no user %s", userID)
+	}
+	return now, nil
+}
+
+// SyncRequestedAt returns when a user last asked for a synchronization; false when never.
+func (s *Store) SyncRequestedAt(ctx context.Context, tenantID, userID string) (time.Time, bool, error) {
+	var at sql.NullTime
+	err := s.db.GetContext(ctx, &at, s.q(`SELECT sync_requested_at FROM users WHERE tenant_id = ? AND id = ?`), tenantID, userID)
+	if err != nil {
+		return time.Time{}, false, notFound(err, crm.NotFound("no user %s", userID), "get sync request")
+	}
+	return at.Time.UTC(), at.Valid, nil
+}
