@@ -5,7 +5,7 @@ GO_TEST_PACKAGES ?= ./...
 TEST_FLAGS ?=
 FUZZ_TIME ?= 30s
 
-.PHONY: build run test test-short crash-test bench fuzz migrate manifest clean clean-data
+.PHONY: build run test test-short crash-test bench fuzz migrate manifest clean clean-data e2e
 
 build:
 	$(GO) build -o $(BIN) ./server
@@ -20,6 +20,17 @@ test:
 	fi
 	$(GO) vet $(GO_TEST_PACKAGES)
 	$(GO) test -race -count=1 -timeout 20m $(TEST_FLAGS) $(GO_TEST_PACKAGES)
+	@if [ -x /usr/bin/chromium ]; then \
+		$(MAKE) --no-print-directory e2e; \
+	else \
+		echo "note: /usr/bin/chromium not found: the browser tests are skipped (bash .ci/run installs it)"; \
+	fi
+
+# The add-in's end-to-end tests: the binary just built, in local mode, and the sandbox (/dev/outlook) in
+# Debian's headless Chromium driven by playwright-core; screenshots in taskpane/e2e/output/. Also part of
+# make test when /usr/bin/chromium exists.
+e2e: build
+	cd taskpane && CRMSYNC_BIN=$(abspath $(BIN)) npm run e2e
 
 # Everything but the long tests (the crash test).
 test-short:
@@ -59,7 +70,8 @@ clean-data:
 TASKPANE_DIST := taskpane/dist/taskpane.html
 TASKPANE_MODULES := taskpane/node_modules/.package-lock.json
 TASKPANE_SRC := $(filter-out %.test.ts,$(wildcard taskpane/src/*.ts taskpane/src/*.css taskpane/*.html addin-manifest/icons/*.png)) \
-	taskpane/package.json taskpane/tsconfig.json taskpane/vite.config.ts
+	$(filter-out %.test.ts,$(wildcard taskpane/src/sandbox/*.ts taskpane/src/sandbox/*.css)) \
+	taskpane/package.json taskpane/tsconfig.json taskpane/vite.config.ts taskpane/vite.standin.config.ts
 
 .PHONY: taskpane taskpane-test
 

@@ -21,6 +21,7 @@ import (
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/sandbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
 	"github.com/crmsync/crmsync/taskpane"
@@ -82,8 +83,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// CRMSYNC_GRAPH_URL names another fake (the crash test runs its own, to outlive this process).
 		devToken = "local-development"
 		if cfg.Demo && graphURL == defaultGraphURL {
-			deps.DevGraph = graphfake.Demo().Handler()
+			mailbox := graphfake.Demo()
+			deps.DevGraph = mailbox.Handler()
 			graphURL = baseURL + "/dev/graph/v1.0"
+			// The Outlook sandbox at /dev/outlook: the demo mailbox beside the real taskpane.
+			deps.Sandbox = sandbox.Handler(sandbox.Deps{Pages: taskpane.FS(), Issuer: issuer, Authority: authority, Mailbox: mailbox})
 		}
 	}
 	bg, err := newWorkers(ctx, cfg, db, key, graphURL, devToken, logger)

@@ -46,6 +46,8 @@ export default defineConfig({
       input: {
         taskpane: resolve(here, 'taskpane.html'),
         commands: resolve(here, 'commands.html'),
+        // The local sandbox page (/dev/outlook); its Office.js stand-in is built by vite.standin.config.ts.
+        sandbox: resolve(here, 'sandbox.html'),
       },
       output: {
         // MSAL, shared by both pages, under its own name rather than that of the first module using it.

@@ -32,6 +32,16 @@ func (s *Server) InjectFault(route string, f Fault) {
 	s.faults[route] = append(s.faults[route], &f)
 }
 
+// Routes returns the pattern of every endpoint the server serves, such as
+// "GET /users/{user}/messages/{id}", in the form InjectFault and Requests take them.
+func (s *Server) Routes() []string {
+	patterns := make([]string, len(s.routes))
+	for i, r := range s.routes {
+		patterns[i] = r.pattern
+	}
+	return patterns
+}
+
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()

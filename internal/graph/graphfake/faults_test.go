@@ -112,3 +112,15 @@ func TestMaxConcurrent(t *testing.T) {
 		t.Errorf("MaxConcurrent(bob) = %d", n)
 	}
 }
+
+func TestRoutesNameEveryFaultableEndpoint(t *testing.T) {
+	routes := graphfake.New().Routes()
+	for _, want := range []string{getMessage, "PATCH /users/{user}/messages/{id}", "GET /users/{user}/calendarView/delta"} {
+		if !slices.Contains(routes, want) {
+			t.Errorf("Routes() lacks %q: %v", want, routes)
+		}
+	}
+	if slices.Contains(routes, "*") {
+		t.Error(`Routes() lists "*", which is no endpoint`)
+	}
+}
