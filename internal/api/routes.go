@@ -74,6 +74,9 @@ func (s *Server) routes() {
 	v1.PUT("/admin/field-security", s.requireAdmin, s.putFieldSecurity)
 	v1.GET("/admin/access", s.requireAdmin, s.getAccessLevels)
 	v1.PUT("/admin/access", s.requireAdmin, s.putAccessLevels)
+	v1.GET("/admin/mailboxes", s.requireAdmin, s.listMailboxes)
+	v1.POST("/admin/mailboxes/:userId/test-enable", s.requireAdmin, s.testEnableMailbox)
+	v1.POST("/admin/mailboxes/:userId/disable", s.requireAdmin, s.disableMailbox)
 
 	if s.deps.Tracker != nil {
 		v1.POST("/track", s.postTrack)

@@ -30,6 +30,8 @@ type Deps struct {
 	Tracker   Tracker
 	Logger    *slog.Logger
 	Metrics   *telemetry.Metrics
+	// CheckMailbox proves that crmsync may open a user's mailbox (app-only), before an admin enables it.
+	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
 	// TenantAllowList is the static allow-list; when empty, a tenant must have been onboarded, which the
 	// first sign-in of one of its admins (CRM.Admin) does.
 	TenantAllowList []string

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/crmsync/crmsync/internal/crm"
+)
+
+// Mailbox is the synchronization state of one user's mailbox, with the user's name for admin pages.
+type Mailbox struct {
+	TenantID            string     `json:"-" db:"tenant_id"`
+	UserID              string     `json:"userId" db:"user_id"`
+	UPN                 string     `json:"upn" db:"upn"`
+	ObjectID            string     `json:"-" db:"object_id"`
+	Enabled             bool       `json:"enabled" db:"enabled"`
+	DisabledReason      string     `json:"disabledReason,omitempty" db:"disabled_reason"`
+	NextSyncAt          *time.Time `json:"nextSyncAt" db:"next_sync_at"`
+	LastSyncAt          *time.Time `json:"lastSyncAt" db:"last_sync_at"`
+	LastSuccessAt       *time.Time `json:"lastSuccessAt" db:"last_success_at"`
+	ConsecutiveFailures int        `json:"consecutiveFailures" db:"consecutive_failures"`
+	BackoffUntil        *time.Time `json:"backoffUntil" db:"backoff_until"`
+	Alert               string     `json:"alert,omitempty" db:"alert"`
+	ItemsIn             int        `json:"itemsIn" db:"items_in"`
+	ItemsOut            int        `json:"itemsOut" db:"items_out"`
+	LastError           string     `json:"lastError,omitempty" db:"last_error"`
+}
+
+func (m *Mailbox) utc() {
+	for _, t := range []*time.Time{m.NextSyncAt, m.LastSyncAt, m.LastSuccessAt, m.BackoffUntil} {
+		if t != nil {
+			*t = t.UTC()
+		}
+	}
+}
+
+// A user without a mailbox row has never been scheduled: it shows as enabled and never synchronized.
+const mailboxColumns = `u.tenant_id, u.id AS user_id, u.upn, u.object_id, COALESCE(m.enabled, TRUE) AS enabled,
+	COALESCE(m.disabled_reason, '') AS disabled_reason, m.next_sync_at, m.last_sync_at, m.last_success_at,
+	COALESCE(m.consecutive_failures, 0) AS consecutive_failures, m.backoff_until, COALESCE(m.alert, '') AS alert,
+	COALESCE(m.items_in, 0) AS items_in, COALESCE(m.items_out, 0) AS items_out, COALESCE(m.last_error, '') AS last_error
+	FROM users u LEFT JOIN mailboxes m ON m.tenant_id = u.tenant_id AND m.user_id = u.id`
+
+// Mailboxes lists the synchronization state of every user's mailbox in the tenant, by UPN.
+func (s *Store) Mailboxes(ctx context.Context, tenantID string) ([]Mailbox, error) {
+	var out []Mailbox
+	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT `+mailboxColumns+` WHERE u.tenant_id = ? ORDER BY u.upn, u.id`), tenantID); err != nil {
+		return nil, fmt.Errorf("list mailboxes: %w", err)
+	}
+	for i := range out {
+		out[i].utc()
+	}
+	if out == nil {
+		out = []Mailbox{}
+	}
+	return out, nil
+}
+
+// Mailbox returns the synchronization state of a user's mailbox; not found when the tenant has no such user.
+func (s *Store) Mailbox(ctx context.Context, tenantID, userID string) (Mailbox, error) {
+	var m Mailbox
+	err := s.db.GetContext(ctx, &m, s.q(`SELECT `+mailboxColumns+` WHERE u.tenant_id = ? AND u.id = ?`), tenantID, userID)
+	if err != nil {
+		return Mailbox{}, notFound(err, crm.NotFound("no mailbox of user %s", userID), "get mailbox")
+	}
+	m.utc()
+	return m, nil
+}
+
+// EnsureMailboxes creates the missing mailbox rows of users the scheduler must consider, due at now:
+// every user of a server-mode tenant, and the client-mode users who asked for a synchronization.
+func (s *Store) EnsureMailboxes(ctx context.Context, now time.Time) (int64, error) {
+	now = now.UTC()
+	res, err := s.exec(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
+		SELECT u.tenant_id, u.id, u.object_id, ?, ? FROM users u JOIN tenants t ON t.id = u.tenant_id
+		WHERE (t.sync_mode = ? OR u.sync_requested_at IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id)
+		ON CONFLICT (tenant_id, user_id) DO NOTHING`), now, now, crm.SyncModeServer)
+	if err != nil {
+		return 0, fmt.Errorf("create mailbox rows: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// MailboxKey names a mailbox.
+type MailboxKey struct {
+	TenantID string `db:"tenant_id"`
+	UserID   string `db:"user_id"`
+}
+
+// DueMailboxes returns up to limit mailboxes, after the key after (zero: from the start), that are
+// enabled, not backed off, and due: in server mode when next_sync_at has come, in client mode when the
+// user asked for a synchronization since requestedSince that no successful pass has served yet.
+func (s *Store) DueMailboxes(ctx context.Context, now, requestedSince time.Time, after MailboxKey, limit int) ([]MailboxKey, error) {
+	now, requestedSince = now.UTC(), requestedSince.UTC()
+	var out []MailboxKey
+	err := s.db.SelectContext(ctx, &out, s.q(`SELECT m.tenant_id, m.user_id FROM mailboxes m
+		JOIN tenants t ON t.id = m.tenant_id
+		JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+		WHERE m.enabled AND (m.backoff_until IS NULL OR m.backoff_until <= ?)
+		AND ((t.sync_mode = ? AND m.next_sync_at <= ?)
+		  OR (t.sync_mode <> ? AND u.sync_requested_at >= ? AND (m.last_success_at IS NULL OR u.sync_requested_at > m.last_success_at)))
+		AND (m.tenant_id > ? OR (m.tenant_id = ? AND m.user_id > ?))
+		ORDER BY m.tenant_id, m.user_id LIMIT ?`),
+		now, crm.SyncModeServer, now, crm.SyncModeServer, requestedSince, keyOrMin(after.TenantID), keyOrMin(after.TenantID), keyOrMin(after.UserID), limit)
+	if err != nil {
+		return nil, fmt.Errorf("select due mailboxes: %w", err)
+	}
+	return out, nil
+}
+
+// keyOrMin makes the zero key sort before every id (ids are UUIDs on both databases).
+func keyOrMin(id string) string {
+	if id == "" {
+		return "00000000-0000-0000-0000-000000000000"
+	}
+	return id
+}
+
+// SyncOutcome is what one synchronization pass of a mailbox did.
+type SyncOutcome struct {
+	StartedAt, NextSyncAt time.Time
+	ItemsIn, ItemsOut     int
+}
+
+// RecordSyncSuccessTx stores a successful pass: when it ran and runs next, what it moved, and no failures.
+func (s *Store) RecordSyncSuccessTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, o SyncOutcome) error {
+	at := o.StartedAt.UTC()
+	return s.updateMailboxTx(ctx, tx, tenantID, userID, `last_sync_at = ?, last_success_at = ?, next_sync_at = ?,
+		items_in = ?, items_out = ?, consecutive_failures = 0, backoff_until = NULL, alert = '', last_error = '', updated_at = ?`,
+		at, at, o.NextSyncAt.UTC(), o.ItemsIn, o.ItemsOut, at)
+}
+
+// SyncFailure is a failed pass: the failures in a row it makes, until when the mailbox waits, and the
+// alert to show admins (empty: none yet).
+type SyncFailure struct {
+	StartedAt, BackoffUntil time.Time
+	Failures                int
+	Error, Alert            string
+}
+
+// RecordSyncFailureTx stores a failed pass.
+func (s *Store) RecordSyncFailureTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, f SyncFailure) error {
+	return s.updateMailboxTx(ctx, tx, tenantID, userID, `last_sync_at = ?, consecutive_failures = ?, backoff_until = ?,
+		last_error = ?, alert = ?, updated_at = ?`, f.StartedAt.UTC(), f.Failures, f.BackoffUntil.UTC(), f.Error, f.Alert, f.StartedAt.UTC())
+}
+
+// DisableMailboxTx stops the synchronization of a mailbox until an admin enables it again.
+func (s *Store) DisableMailboxTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID, reason string, now time.Time) error {
+	return s.updateMailboxTx(ctx, tx, tenantID, userID, `enabled = FALSE, disabled_reason = ?, last_error = ?, alert = ?, updated_at = ?`,
+		reason, reason, "synchronization is disabled: "+reason, now.UTC())
+}
+
+func (s *Store) updateMailboxTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID, set string, args ...any) error {
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET `+set+` WHERE tenant_id = ? AND user_id = ?`), append(args, tenantID, userID)...)
+	if err != nil {
+		return fmt.Errorf("update mailbox of user %s: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return crm.NotFound("no mailbox of user %s", userID)
+	}
+	return nil
+}
+
+// EnableMailbox enables a user's mailbox, forgets its failures and alert, and makes it due at now.
+func (s *Store) EnableMailbox(ctx context.Context, tenantID, userID string, now time.Time) error {
+	now = now.UTC()
+	return s.upsertMailbox(ctx, tenantID, userID, now, `enabled = TRUE, disabled_reason = '', consecutive_failures = 0,
+		backoff_until = NULL, alert = '', next_sync_at = ?, updated_at = ?`, now, now)
+}
+
+// DisableMailbox disables a user's mailbox with the reason admins see.
+func (s *Store) DisableMailbox(ctx context.Context, tenantID, userID, reason string, now time.Time) error {
+	now = now.UTC()
+	return s.upsertMailbox(ctx, tenantID, userID, now, `enabled = FALSE, disabled_reason = ?, updated_at = ?`, reason, now)
+}
+
+// upsertMailbox creates the user's mailbox row if needed, then applies set to it; not found when the
+// tenant has no such user.
+func (s *Store) upsertMailbox(ctx context.Context, tenantID, userID string, now time.Time, set string, args ...any) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var objectID string
+		err := tx.GetContext(ctx, &objectID, s.q(`SELECT object_id FROM users WHERE tenant_id = ? AND id = ?`), tenantID, userID)
+		if err != nil {
+			return notFound(err, crm.NotFound("no mailbox of user %s", userID), "get user")
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING`), tenantID, userID, objectID, now, now); err != nil {
+			return fmt.Errorf("create mailbox of user %s: %w", userID, err)
+		}
+		return s.updateMailboxTx(ctx, tx, tenantID, userID, set, args...)
+	})
+}

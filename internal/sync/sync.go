@@ -1,0 +1,42 @@
+// Package sync synchronizes users' mailboxes with the CRM in the background.
+//
+// The Scheduler is a River periodic job, run only by River's elected leader, so that one replica
+// decides what is due. Every 30 seconds it creates the mailbox rows of new users and enqueues one
+// SyncMailboxArgs job per due mailbox. The job is unique per mailbox while it waits or runs, so a mailbox
+// never synchronizes twice at once, across all replicas. The Worker runs one pass through a
+// Synchronizer (the delta engine) and records its outcome and the job's completion in one transaction.
+//
+// What is due depends on the tenant's synchronization mode:
+//   - server mode: every user's mailbox, at the user's effective interval (next_sync_at), with the app's
+//     own Graph permissions;
+//   - client mode: only mailboxes whose user asked for a synchronization (POST /api/v1/sync, which the
+//     taskpane calls at the user's interval while it is open, and the manual Synchronize) during the
+//     last day and that no successful pass has served since; the request runs at once.
+//
+// Failures back off exponentially (2^n minutes, at most 12 hours) and raise an alert after three in a
+// row; a permanent error (consent revoked, mailbox gone) disables the mailbox until an admin enables it
+// again with POST /api/v1/admin/mailboxes/{id}/test-enable.
+package sync
+
+import "context"
+
+// Synchronizer runs one synchronization pass of a mailbox (implemented by the delta engine).
+type Synchronizer interface {
+	Sync(ctx context.Context, m Mailbox) (Result, error)
+}
+
+// Mailbox names the mailbox a pass synchronizes.
+type Mailbox struct {
+	TenantID, UserID, ObjectID string
+	// Assertion is the user's token for on-behalf-of calls in client mode; empty means app-only.
+	Assertion string
+}
+
+// Result is what one pass moved.
+type Result struct{ ItemsIn, ItemsOut int }
+
+// NopSynchronizer synchronizes nothing: it stands in until the delta engine is wired.
+type NopSynchronizer struct{}
+
+// Sync does nothing and succeeds.
+func (NopSynchronizer) Sync(context.Context, Mailbox) (Result, error) { return Result{}, nil }
