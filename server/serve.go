@@ -95,6 +95,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	deps.Tracker = bg.tracking
+	deps.CheckMailbox = bg.checkMailbox
 	validator, err := identity.NewValidator(validatorOpts)
 	if err != nil {
 		return err

@@ -13,11 +13,25 @@ import (
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/sync"
 	"github.com/crmsync/crmsync/internal/tracking"
 )
 
-// The graph package's Mailbox is what tracking needs.
-var _ tracking.Mailbox = (*graph.Mailbox)(nil)
+// The graph package's Mailbox is what tracking needs, and, through graphMailReader, what the delta
+// engine reads.
+var (
+	_ tracking.Mailbox = (*graph.Mailbox)(nil)
+	_ sync.MailReader  = graphMailReader{}
+)
+
+// graphMailReader gives the delta engine Graph's delta pages in its own type, so that package sync does
+// not depend on the Graph SDK.
+type graphMailReader struct{ *graph.Mailbox }
+
+func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string) (sync.DeltaPage, error) {
+	p, err := g.Mailbox.MessagesDelta(ctx, folder, link)
+	return sync.DeltaPage(p), err
+}
 
 // defaultGraphURL is Microsoft Graph itself; in local mode it means "use the demo mailbox".
 const defaultGraphURL = "https://graph.microsoft.com/v1.0"
@@ -27,6 +41,8 @@ const defaultGraphURL = "https://graph.microsoft.com/v1.0"
 type workers struct {
 	queue    *jobs.Queue
 	tracking *tracking.Service
+	// checkMailbox opens a user's mailbox app-only, for an admin's test before enabling it.
+	checkMailbox func(ctx context.Context, tenantID, objectID string) error
 }
 
 // newWorkers builds the Graph client, the tracking service and the River queue. graphURL is where Graph
@@ -47,21 +63,45 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 	svc := tracking.New(db, open, box, logger)
 	registry := river.NewWorkers()
 	river.AddWorker(registry, tracking.NewWorker(svc))
+	// Mailbox synchronization: the scheduler runs on River's leader; one unique job per mailbox; a pass
+	// reads the mail folders' deltas and auto-tracks through the same worker as a click.
+	readMail := func(ctx context.Context, m sync.Mailbox) (sync.MailReader, error) {
+		mb, err := client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
+		if err != nil {
+			return nil, err
+		}
+		return graphMailReader{mb}, nil
+	}
+	syncer := sync.NewDeltaEngine(db, readMail, svc, logger)
+	scheduler := sync.NewScheduler(db, nil, logger)
+	syncWorker := sync.NewWorker(db, syncer, nil, logger)
+	river.AddWorker(registry, sync.NewSchedulerWorker(scheduler))
+	river.AddWorker(registry, syncWorker)
 	if err := jobs.Migrate(ctx, db); err != nil {
 		return nil, err
 	}
 	queue, err := jobs.New(db, jobs.Options{
 		Workers: registry,
-		Queues:  map[string]int{tracking.Queue: 32, river.QueueDefault: 8},
+		Queues:  map[string]int{tracking.Queue: 32, sync.Queue: 16, river.QueueDefault: 8},
 		// A click should be picked up at once; polling is the only wake-up through database/sql.
 		PollInterval: 50 * time.Millisecond,
 		JobTimeout:   cfg.JobTimeout,
 		RescueAfter:  cfg.JobTimeout + cfg.JobTimeout/2,
+		PeriodicJobs: []*river.PeriodicJob{scheduler.PeriodicJob()},
 		Logger:       logger,
 	})
 	if err != nil {
 		return nil, err
 	}
 	svc.SetQueue(queue)
-	return &workers{queue: queue, tracking: svc}, nil
+	scheduler.SetQueue(queue)
+	syncWorker.SetQueue(queue)
+	check := func(ctx context.Context, tenantID, objectID string) error {
+		mb, err := client.Mailbox(graph.User{TenantID: tenantID, ObjectID: objectID})
+		if err != nil {
+			return err
+		}
+		return mb.Check(ctx)
+	}
+	return &workers{queue: queue, tracking: svc, checkMailbox: check}, nil
 }
