@@ -10,21 +10,6 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 )
 
-// activityScopes says how much of each activity type the caller may read.
-func (s *Server) activityScopes(c *gin.Context, policy crm.AccessPolicy) []store.TypeScope {
-	who := callerOf(c)
-	var scopes []store.TypeScope
-	for _, t := range crm.ActivityTypes {
-		switch policy.Level(who.Roles, t, crm.OpRead) {
-		case crm.LevelAll:
-			scopes = append(scopes, store.TypeScope{Type: t})
-		case crm.LevelOwn:
-			scopes = append(scopes, store.TypeScope{Type: t, OwnOnly: true, UserID: who.UserID})
-		}
-	}
-	return scopes
-}
-
 // listActivities lists the activities the caller may read, newest first; ?regarding=type:id narrows them
 // to one record, which the caller must be able to read.
 func (s *Server) listActivities(c *gin.Context) {
@@ -54,7 +39,7 @@ func (s *Server) listActivities(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	q.Scopes = s.activityScopes(c, policy)
+	q.Scopes = readableScopes(policy, who.Actor, crm.ActivityTypes)
 	items, next, err := s.deps.Store.Activities(c.Request.Context(), q)
 	if err != nil {
 		s.fail(c, err)

@@ -72,16 +72,22 @@ func (s *Server) readScopes(c *gin.Context, names []string) ([]store.TypeScope, 
 			}
 		}
 	}
+	return readableScopes(policy, who.Actor, names), nil
+}
+
+// readableScopes says how much of each of the types (record or activity types) the actor may read; types
+// they may not read at all are left out, so a query on the scopes can never return them.
+func readableScopes(policy crm.AccessPolicy, who crm.Actor, types []string) []store.TypeScope {
 	var scopes []store.TypeScope
-	for _, n := range names {
-		switch policy.Level(who.Roles, n, crm.OpRead) {
+	for _, t := range types {
+		switch policy.Level(who.Roles, t, crm.OpRead) {
 		case crm.LevelAll:
-			scopes = append(scopes, store.TypeScope{Type: n})
+			scopes = append(scopes, store.TypeScope{Type: t})
 		case crm.LevelOwn:
-			scopes = append(scopes, store.TypeScope{Type: n, OwnOnly: true, UserID: who.UserID})
+			scopes = append(scopes, store.TypeScope{Type: t, OwnOnly: true, UserID: who.UserID})
 		}
 	}
-	return scopes, nil
+	return scopes
 }
 
 // searchRecords is the regarding picker's query: by name or email, across record types.

@@ -1,24 +1,20 @@
 package sync_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
-	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
-	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
 	"github.com/crmsync/crmsync/internal/sync"
-	"github.com/crmsync/crmsync/internal/tracking"
+	"github.com/crmsync/crmsync/internal/tracking/trackingtest"
 )
 
 // graphReader is the wiring of graph.Mailbox as the delta engine's MailReader.
@@ -44,39 +40,8 @@ type deltaEnv struct {
 
 func newDeltaEnv(t *testing.T, s *store.Store) *deltaEnv {
 	t.Helper()
-	ctx := context.Background()
-	fake, url := graphfake.Start(t)
-	client, err := graph.NewClient(graph.Options{BaseURL: url, DevToken: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	openTracking := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
-		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
-	}
-	box, err := secretbox.New(bytes.Repeat([]byte{1}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := tracking.New(s, openTracking, box, nil)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, tracking.NewWorker(svc))
-	if err := jobs.Migrate(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.New(s, jobs.Options{Workers: workers, Queues: map[string]int{tracking.Queue: 8}, PollInterval: 20 * time.Millisecond,
-		JobTimeout: time.Minute, RescueAfter: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetQueue(q)
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(stopCtx)
-	})
+	p := trackingtest.Start(t, s)
+	svc, fake, client := p.Service, p.Fake, p.Graph
 	f := storetest.NewTenant(t, s, "alice@contoso.test")
 	fake.AddMailbox(f.User.ObjectID, f.User.UPN)
 	e := &deltaEnv{t: t, store: s, fake: fake, tenant: f.Tenant, alice: f.User}

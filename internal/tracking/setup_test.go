@@ -1,23 +1,19 @@
 package tracking_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/crm"
-	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
-	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
-	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
 	"github.com/crmsync/crmsync/internal/tracking"
+	"github.com/crmsync/crmsync/internal/tracking/trackingtest"
 )
 
 // env is the tracking pipeline on a real database, with River working its jobs and the real Graph SDK
@@ -39,39 +35,8 @@ type user struct {
 
 func setup(t *testing.T, s *store.Store) *env {
 	t.Helper()
-	ctx := context.Background()
-	fake, url := graphfake.Start(t)
-	client, err := graph.NewClient(graph.Options{BaseURL: url, DevToken: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
-		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
-	}
-	box, err := secretbox.New(bytes.Repeat([]byte{1}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := tracking.New(s, open, box, nil)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, tracking.NewWorker(svc))
-	if err := jobs.Migrate(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.New(s, jobs.Options{Workers: workers, Queues: map[string]int{tracking.Queue: 8}, PollInterval: 20 * time.Millisecond,
-		JobTimeout: time.Minute, RescueAfter: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetQueue(q)
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(stopCtx)
-	})
+	p := trackingtest.Start(t, s)
+	svc, fake := p.Service, p.Fake
 	f := storetest.NewTenant(t, s, "alice@contoso.test")
 	e := &env{t: t, store: s, svc: svc, fake: fake, tenant: f.Tenant}
 	e.alice = e.newUser(f.User)
