@@ -92,6 +92,7 @@ type Message struct {
 	Stamp             string // the CRM id stamped on the item, "" when untracked
 	ChangeKey         string
 	ParentFolderID    string
+	LastModified      time.Time // Graph's lastModifiedDateTime
 }
 
 // Event is a calendar item.
@@ -111,6 +112,8 @@ type Event struct {
 	Categories  []string
 	Stamp       string
 	ChangeKey   string
+
+	LastModified time.Time // Graph's lastModifiedDateTime
 }
 
 // Contact is an Outlook contact.
@@ -127,6 +130,7 @@ type Contact struct {
 	Categories     []string
 	Stamp          string
 	ChangeKey      string
+	LastModified   time.Time // Graph's lastModifiedDateTime
 }
 
 // Task is a Microsoft To Do task.
@@ -141,6 +145,16 @@ type Task struct {
 	Categories []string
 	Stamp      string
 	ChangeKey  string // Graph's @odata.etag for tasks
+
+	LastModified time.Time // Graph's lastModifiedDateTime
+}
+
+// ItemPage is one page of a delta round over events, contacts or To Do tasks.
+type ItemPage[T any] struct {
+	Items     []T      // new or changed items (for events: the calendar view's occurrences/single events)
+	Removed   []string // ids of items deleted or moved out of the collection (Graph's "@removed")
+	NextLink  string   // continues the round; "" on the last page
+	DeltaLink string   // on the last page only: store the whole URL, it starts the next round
 }
 
 // Errors a mailbox answers with. Callers tell them apart with errors.Is / errors.As.
