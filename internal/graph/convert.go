@@ -163,6 +163,7 @@ func message(g models.Messageable) outlook.Message {
 		Stamp:             stampOf(g.GetSingleValueExtendedProperties()),
 		ChangeKey:         deref(g.GetChangeKey()),
 		ParentFolderID:    deref(g.GetParentFolderId()),
+		LastModified:      timeOf(g.GetLastModifiedDateTime()),
 	}
 }
 
@@ -173,22 +174,23 @@ func event(g models.Eventable) outlook.Event {
 		location = deref(l.GetDisplayName())
 	}
 	return outlook.Event{
-		ID:          deref(g.GetId()),
-		ICalUID:     deref(g.GetICalUId()),
-		Subject:     deref(g.GetSubject()),
-		Body:        content,
-		BodyType:    contentType,
-		Start:       dateTime(g.GetStart()),
-		End:         dateTime(g.GetEnd()),
-		IsAllDay:    deref(g.GetIsAllDay()),
-		Location:    location,
-		Organizer:   address(g.GetOrganizer()),
-		Attendees:   attendees(g.GetAttendees()),
-		IsOrganizer: deref(g.GetIsOrganizer()),
-		IsCancelled: deref(g.GetIsCancelled()),
-		Categories:  g.GetCategories(),
-		Stamp:       stampOf(g.GetSingleValueExtendedProperties()),
-		ChangeKey:   deref(g.GetChangeKey()),
+		ID:           deref(g.GetId()),
+		ICalUID:      deref(g.GetICalUId()),
+		Subject:      deref(g.GetSubject()),
+		Body:         content,
+		BodyType:     contentType,
+		Start:        dateTime(g.GetStart()),
+		End:          dateTime(g.GetEnd()),
+		IsAllDay:     deref(g.GetIsAllDay()),
+		Location:     location,
+		Organizer:    address(g.GetOrganizer()),
+		Attendees:    attendees(g.GetAttendees()),
+		IsOrganizer:  deref(g.GetIsOrganizer()),
+		IsCancelled:  deref(g.GetIsCancelled()),
+		Categories:   g.GetCategories(),
+		Stamp:        stampOf(g.GetSingleValueExtendedProperties()),
+		ChangeKey:    deref(g.GetChangeKey()),
+		LastModified: timeOf(g.GetLastModifiedDateTime()),
 	}
 }
 
@@ -210,5 +212,6 @@ func contact(g models.Contactable) outlook.Contact {
 		Categories:     g.GetCategories(),
 		Stamp:          stampOf(g.GetSingleValueExtendedProperties()),
 		ChangeKey:      deref(g.GetChangeKey()),
+		LastModified:   timeOf(g.GetLastModifiedDateTime()),
 	}
 }

@@ -21,7 +21,7 @@ const deltaPageSize = 50
 // the few candidates that need them.
 func deltaMessageFields() []string {
 	return []string{"id", "changeKey", "internetMessageId", "conversationId", "subject", "from", "isDraft",
-		"categories", "parentFolderId", "receivedDateTime", "toRecipients", "ccRecipients"}
+		"categories", "parentFolderId", "receivedDateTime", "toRecipients", "ccRecipients", "lastModifiedDateTime"}
 }
 
 // DeltaPage is one page of a message delta round.

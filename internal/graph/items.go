@@ -17,17 +17,17 @@ const preferUTC = `outlook.timezone="UTC"`
 func messageFields() []string {
 	return []string{"id", "internetMessageId", "conversationId", "subject", "body", "from", "toRecipients",
 		"ccRecipients", "bccRecipients", "sentDateTime", "receivedDateTime", "internetMessageHeaders",
-		"isDraft", "categories", "changeKey", "parentFolderId"}
+		"isDraft", "categories", "changeKey", "parentFolderId", "lastModifiedDateTime"}
 }
 
 func eventFields() []string {
 	return []string{"id", "iCalUId", "subject", "body", "start", "end", "isAllDay", "location", "organizer",
-		"attendees", "isOrganizer", "isCancelled", "categories", "changeKey"}
+		"attendees", "isOrganizer", "isCancelled", "categories", "changeKey", "lastModifiedDateTime"}
 }
 
 func contactFields() []string {
 	return []string{"id", "givenName", "surname", "displayName", "emailAddresses", "companyName", "jobTitle",
-		"businessPhones", "mobilePhone", "categories", "changeKey"}
+		"businessPhones", "mobilePhone", "categories", "changeKey", "lastModifiedDateTime"}
 }
 
 // Message reads an email by its immutable id, with its stamp and the In-Reply-To and References headers.

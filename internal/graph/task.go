@@ -30,13 +30,19 @@ func (m *Mailbox) Task(ctx context.Context, taskItemID string) (outlook.Task, er
 	if err != nil {
 		return outlook.Task{}, fmt.Errorf("read task %s: %w", taskItemID, err)
 	}
+	return todoTask(listID, g), nil
+}
+
+// todoTask converts a task of list listID; its stamp is read from the expanded extensions, if any.
+func todoTask(listID string, g models.TodoTaskable) outlook.Task {
 	t := outlook.Task{
-		ID:         outlook.TaskItemID(listID, taskID),
-		ListID:     listID,
-		Title:      deref(g.GetTitle()),
-		Categories: g.GetCategories(),
-		Stamp:      taskStamp(g),
-		ChangeKey:  stringValue(g.GetAdditionalData()["@odata.etag"]),
+		ID:           outlook.TaskItemID(listID, deref(g.GetId())),
+		ListID:       listID,
+		Title:        deref(g.GetTitle()),
+		Categories:   g.GetCategories(),
+		Stamp:        taskStamp(g),
+		ChangeKey:    stringValue(g.GetAdditionalData()["@odata.etag"]),
+		LastModified: timeOf(g.GetLastModifiedDateTime()),
 	}
 	t.Body, _ = body(g.GetBody())
 	if due := dateTime(g.GetDueDateTime()); !due.IsZero() {
@@ -48,7 +54,7 @@ func (m *Mailbox) Task(ctx context.Context, taskItemID string) (outlook.Task, er
 	if i := g.GetImportance(); i != nil {
 		t.Importance = i.String()
 	}
-	return t, nil
+	return t
 }
 
 func (m *Mailbox) getTask(ctx context.Context, listID, taskID string) (models.TodoTaskable, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/crmsync/crmsync/internal/outlook"
 )
@@ -47,7 +48,7 @@ func (s *Server) UpdateContact(user, id string, change func(*outlook.Contact)) {
 	s.edit(user, id, outlook.KindContact, func(it *item) {
 		v := it.contactValue()
 		change(&v)
-		v.ID, v.ChangeKey = it.id, ""
+		v.ID, v.ChangeKey, v.LastModified = it.id, "", time.Time{}
 		it.setStamp(v.Stamp)
 		v.Stamp = ""
 		c := cloneContact(v)
@@ -57,7 +58,7 @@ func (s *Server) UpdateContact(user, id string, change func(*outlook.Contact)) {
 
 func (it *item) contactValue() outlook.Contact {
 	c := cloneContact(*it.ct)
-	c.ID, c.Stamp, c.ChangeKey = it.id, it.stamp(), it.changeKey()
+	c.ID, c.Stamp, c.ChangeKey, c.LastModified = it.id, it.stamp(), it.changeKey(), it.lastModified()
 	return c
 }
 

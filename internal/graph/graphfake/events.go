@@ -56,7 +56,7 @@ func (s *Server) UpdateEvent(user, id string, change func(*outlook.Event)) {
 	s.edit(user, id, outlook.KindAppointment, func(it *item) {
 		v := it.eventValue()
 		change(&v)
-		v.ID, v.ChangeKey = it.id, ""
+		v.ID, v.ChangeKey, v.LastModified = it.id, "", time.Time{}
 		it.setStamp(v.Stamp)
 		v.Stamp = ""
 		e := cloneEvent(v)
@@ -66,7 +66,7 @@ func (s *Server) UpdateEvent(user, id string, change func(*outlook.Event)) {
 
 func (it *item) eventValue() outlook.Event {
 	e := cloneEvent(*it.ev)
-	e.ID, e.Stamp, e.ChangeKey = it.id, it.stamp(), it.changeKey()
+	e.ID, e.Stamp, e.ChangeKey, e.LastModified = it.id, it.stamp(), it.changeKey(), it.lastModified()
 	return e
 }
 

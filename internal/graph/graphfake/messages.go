@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/crmsync/crmsync/internal/outlook"
 )
@@ -68,7 +69,7 @@ func (s *Server) UpdateMessage(user, id string, change func(*outlook.Message)) {
 	s.edit(user, id, outlook.KindMessage, func(it *item) {
 		v := it.messageValue()
 		change(&v)
-		v.ID, v.ChangeKey, v.ParentFolderID = it.id, "", it.msg.ParentFolderID
+		v.ID, v.ChangeKey, v.LastModified, v.ParentFolderID = it.id, "", time.Time{}, it.msg.ParentFolderID
 		it.setStamp(v.Stamp)
 		v.Stamp = ""
 		m := cloneMessage(v)
@@ -78,7 +79,7 @@ func (s *Server) UpdateMessage(user, id string, change func(*outlook.Message)) {
 
 func (it *item) messageValue() outlook.Message {
 	m := cloneMessage(*it.msg)
-	m.ID, m.Stamp, m.ChangeKey = it.id, it.stamp(), it.changeKey()
+	m.ID, m.Stamp, m.ChangeKey, m.LastModified = it.id, it.stamp(), it.changeKey(), it.lastModified()
 	return m
 }
 

@@ -207,6 +207,9 @@ func (it *item) changeKey() string {
 	return "CQAAABYAAAD" + base64.StdEncoding.EncodeToString(h[:21])
 }
 
+// lastModified is the item's lastModifiedDateTime as Graph renders it: UTC, whole seconds.
+func (it *item) lastModified() time.Time { return it.modified.UTC().Truncate(time.Second) }
+
 func (it *item) etag() string { return `W/"` + it.changeKey() + `"` }
 
 // idFor returns the id form the request asked for with Prefer: IdType.

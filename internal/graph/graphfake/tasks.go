@@ -63,7 +63,7 @@ func (s *Server) UpdateTask(user, taskItemID string, change func(*outlook.Task))
 	s.edit(user, taskItemID, outlook.KindTask, func(it *item) {
 		v := it.taskValue()
 		change(&v)
-		v.ID, v.ChangeKey, v.ListID = it.id, "", it.task.ListID
+		v.ID, v.ChangeKey, v.LastModified, v.ListID = it.id, "", time.Time{}, it.task.ListID
 		it.setStamp(v.Stamp)
 		v.Stamp = ""
 		t := cloneTask(v)
@@ -74,6 +74,7 @@ func (s *Server) UpdateTask(user, taskItemID string, change func(*outlook.Task))
 func (it *item) taskValue() outlook.Task {
 	t := cloneTask(*it.task)
 	t.ID, t.Stamp, t.ChangeKey = outlook.TaskItemID(t.ListID, it.id), it.stamp(), it.etag()
+	t.LastModified = it.lastModified()
 	return t
 }
 
