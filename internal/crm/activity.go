@@ -43,6 +43,7 @@ type Activity struct {
 	Start             *time.Time `json:"start"`
 	End               *time.Time `json:"end"`
 	Due               *time.Time `json:"due"`
+	Location          string     `json:"location,omitempty"`
 	Status            string     `json:"status"`
 	Direction         string     `json:"direction"` // incoming | outgoing | "" for non-email
 	OwnerID           string     `json:"ownerId"`
@@ -52,6 +53,7 @@ type Activity struct {
 	ConversationID    string     `json:"conversationId"`
 	ICalUID           string     `json:"iCalUId,omitempty"`
 	Links             []LinkRef  `json:"links"`
+	Version           int64      `json:"version"`
 	CreatedAt         time.Time  `json:"createdAt"`
 	UpdatedAt         time.Time  `json:"updatedAt"`
 }

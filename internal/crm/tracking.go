@@ -68,6 +68,16 @@ type ItemLink struct {
 	ChangeKey   string
 	CRMVersion  int64
 	FieldHash   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Synced holds, per CRM field, the value both sides agreed on at the link's last synchronization.
+	Synced    map[string]string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CRMID is the id of what the link points at: the activity, else the record.
+func (l ItemLink) CRMID() string {
+	if l.ActivityID != "" {
+		return l.ActivityID
+	}
+	return l.RecordID
 }

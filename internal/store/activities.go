@@ -21,6 +21,8 @@ type activityRow struct {
 	StartAt           sql.NullTime   `db:"start_at"`
 	EndAt             sql.NullTime   `db:"end_at"`
 	DueAt             sql.NullTime   `db:"due_at"`
+	Location          string         `db:"location"`
+	Version           int64          `db:"version"`
 	Status            string         `db:"status"`
 	Direction         string         `db:"direction"`
 	OwnerID           string         `db:"owner_id"`
@@ -34,10 +36,16 @@ type activityRow struct {
 	UpdatedAt         time.Time      `db:"updated_at"`
 }
 
-const activitySelect = `SELECT a.id, a.type, a.subject, a.body, a.start_at, a.end_at, a.due_at, a.status, a.direction,
+var activitySelect = activitySelectWith("")
+
+// activitySelectWith is the query reading activities with their regarding record's name, selecting the
+// extra columns too (each prefixed by ", ").
+func activitySelectWith(extra string) string {
+	return `SELECT a.id, a.type, a.subject, a.body, a.start_at, a.end_at, a.due_at, a.location, a.version, a.status, a.direction,
 	a.owner_id, a.regarding_type, a.regarding_id, rr.name AS regarding_name, a.internet_message_id, a.conversation_id,
-	a.ical_uid, a.created_at, a.updated_at
+	a.ical_uid, a.created_at, a.updated_at` + extra + `
 	FROM activities a LEFT JOIN records rr ON rr.id = a.regarding_id AND rr.tenant_id = a.tenant_id`
+}
 
 func nullTime(t sql.NullTime) *time.Time {
 	if !t.Valid {
@@ -49,7 +57,7 @@ func nullTime(t sql.NullTime) *time.Time {
 
 func (r activityRow) activity() crm.Activity {
 	a := crm.Activity{ID: r.ID, Type: r.Type, Subject: r.Subject, Body: r.Body, Start: nullTime(r.StartAt), End: nullTime(r.EndAt),
-		Due: nullTime(r.DueAt), Status: r.Status, Direction: r.Direction, OwnerID: r.OwnerID,
+		Due: nullTime(r.DueAt), Location: r.Location, Version: r.Version, Status: r.Status, Direction: r.Direction, OwnerID: r.OwnerID,
 		InternetMessageID: r.InternetMessageID.String, ConversationID: r.ConversationID, ICalUID: r.ICalUID,
 		Parties: []crm.Party{}, Links: []crm.LinkRef{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.RegardingID.Valid {
@@ -118,10 +126,11 @@ func (s *Store) CreateActivityTx(ctx context.Context, tx *sqlx.Tx, tenantID stri
 	if a.Type == crm.ActivityEmail {
 		messageID = nullString(a.InternetMessageID)
 	}
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO activities (id, tenant_id, type, subject, body, start_at, end_at, due_at, status,
+	a.Version = 1
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO activities (id, tenant_id, type, subject, body, start_at, end_at, due_at, location, status,
 		direction, owner_id, regarding_type, regarding_id, internet_message_id, conversation_id, ical_uid, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		a.ID, tenantID, a.Type, a.Subject, a.Body, timeOrNull(a.Start), timeOrNull(a.End), timeOrNull(a.Due), a.Status,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.ID, tenantID, a.Type, a.Subject, a.Body, timeOrNull(a.Start), timeOrNull(a.End), timeOrNull(a.Due), a.Location, a.Status,
 		a.Direction, a.OwnerID, regType, regID, messageID, a.ConversationID, a.ICalUID, now, now)
 	if isUniqueViolation(err) {
 		return crm.Activity{}, crm.Conflict("an email with the internetMessageId %s is already tracked", a.InternetMessageID)
@@ -164,6 +173,15 @@ func (s *Store) Activity(ctx context.Context, tenantID, id string) (crm.Activity
 }
 
 func (s *Store) attachParties(ctx context.Context, tenantID string, list []crm.Activity) error {
+	// Databases bound the parameters of one statement (SQLite 32,766, PostgreSQL 65,535): a full
+	// synchronization pass reads thousands of activities at once, so ask in chunks.
+	const chunk = 500
+	for len(list) > chunk {
+		if err := s.attachParties(ctx, tenantID, list[:chunk]); err != nil {
+			return err
+		}
+		list = list[chunk:]
+	}
 	if len(list) == 0 {
 		return nil
 	}

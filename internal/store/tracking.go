@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -178,18 +179,36 @@ type itemLinkRow struct {
 	ChangeKey   string         `db:"change_key"`
 	CRMVersion  int64          `db:"crm_version"`
 	FieldHash   string         `db:"field_hash"`
+	Synced      string         `db:"synced_fields"`
 	CreatedAt   time.Time      `db:"created_at"`
 	UpdatedAt   time.Time      `db:"updated_at"`
 }
 
 const itemLinkColumns = `tenant_id, user_id, item_id, rest_item_id, kind, activity_id, record_id, reason, created_by_us, stamped,
-	change_key, crm_version, field_hash, created_at, updated_at`
+	change_key, crm_version, field_hash, synced_fields, created_at, updated_at`
 
 func (r itemLinkRow) link() crm.ItemLink {
 	return crm.ItemLink{TenantID: r.TenantID, UserID: r.UserID, ItemID: r.ItemID, RESTItemID: r.RESTItemID, Kind: r.Kind,
 		ActivityID: r.ActivityID.String, RecordID: r.RecordID.String, Reason: r.Reason, CreatedByUs: r.CreatedByUs,
 		Stamped: r.Stamped, ChangeKey: r.ChangeKey, CRMVersion: r.CRMVersion, FieldHash: r.FieldHash,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Synced: parseSynced(r.Synced), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// syncedJSON stores a link's agreed field values.
+func syncedJSON(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m) // cannot fail: a map of strings
+	return string(b)
+}
+
+// parseSynced reads a link's agreed field values; a value that does not parse counts as none agreed,
+// which makes the next synchronization compare both sides afresh instead of failing the mailbox.
+func parseSynced(s string) map[string]string {
+	m := map[string]string{}
+	_ = json.Unmarshal([]byte(s), &m)
+	return m
 }
 
 // ItemLink finds a user's link for an item by its immutable or its REST id.
@@ -219,13 +238,13 @@ func (s *Store) SaveItemLinkTx(ctx context.Context, tx *sqlx.Tx, l crm.ItemLink)
 	if l.CreatedAt.IsZero() {
 		l.CreatedAt = now
 	}
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO item_links (`+itemLinkColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO item_links (`+itemLinkColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, user_id, item_id) DO UPDATE SET rest_item_id = excluded.rest_item_id, kind = excluded.kind,
 		activity_id = excluded.activity_id, record_id = excluded.record_id, reason = excluded.reason,
 		created_by_us = excluded.created_by_us, stamped = excluded.stamped, change_key = excluded.change_key,
-		crm_version = excluded.crm_version, field_hash = excluded.field_hash, updated_at = excluded.updated_at`),
+		crm_version = excluded.crm_version, field_hash = excluded.field_hash, synced_fields = excluded.synced_fields, updated_at = excluded.updated_at`),
 		l.TenantID, l.UserID, l.ItemID, l.RESTItemID, l.Kind, nullString(l.ActivityID), nullString(l.RecordID), l.Reason,
-		l.CreatedByUs, l.Stamped, l.ChangeKey, l.CRMVersion, l.FieldHash, l.CreatedAt, now)
+		l.CreatedByUs, l.Stamped, l.ChangeKey, l.CRMVersion, l.FieldHash, syncedJSON(l.Synced), l.CreatedAt, now)
 	if err != nil {
 		return fmt.Errorf("save item link %s: %w", l.ItemID, err)
 	}
