@@ -2,6 +2,7 @@ package graphfake
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -10,7 +11,37 @@ import (
 )
 
 func contactKind() kindDesc {
-	return kindDesc{kind: outlook.KindContact, set: "contacts", render: renderContact, patch: patchContact}
+	return kindDesc{kind: outlook.KindContact, set: "contacts", render: renderContact, patch: patchContact, create: createContact}
+}
+
+// Contacts returns every contact of user's mailbox in the order they were created, each with its
+// current stamp.
+func (s *Server) Contacts(user string) []outlook.Contact {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []outlook.Contact
+	for _, it := range s.mustMailbox(user).itemsOf(outlook.KindContact) {
+		out = append(out, it.contactValue())
+	}
+	return out
+}
+
+// createContact builds the contact a POST /users/{user}/contacts describes, with a display name from
+// the given name and surname when the body has none.
+func createContact(c *call, fields map[string]json.RawMessage) (*item, response) {
+	it := newItem(outlook.KindContact, "contacts")
+	it.ct = &outlook.Contact{}
+	if err := patchCommon(it, fields); err != nil {
+		return nil, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+	}
+	if err := patchContact(it, fields); err != nil {
+		return nil, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+	}
+	if it.ct.DisplayName == "" {
+		it.ct.DisplayName = strings.TrimSpace(it.ct.GivenName + " " + it.ct.Surname)
+	}
+	it.id, it.rest = c.mb.newItemIDs(outlook.KindContact)
+	return it, response{}
 }
 
 // AddContact stores c in user's contacts, assigning ids and change key (and a display name from the

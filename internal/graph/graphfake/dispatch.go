@@ -44,7 +44,7 @@ type response struct {
 func ok(body any) response { return response{status: http.StatusOK, body: body} }
 
 // serve runs a request through Graph's order of business: route, count, latency, authentication,
-// injected fault, mailbox, handler.
+// body (recorded for Bodies), injected fault, mailbox, handler.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	segs, err := splitPath(r.URL.EscapedPath())
 	if err != nil {
@@ -73,6 +73,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, graphError(http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty."))
 		return
 	}
+	body, err := readBody(r)
+	if err != nil {
+		s.write(w, r, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error()))
+		return
+	}
+	s.recordBody(r.Method, params["user"], body)
 	if f, ok := s.takeFault(rt.pattern); ok {
 		if !sleep(ctx, f.Latency) {
 			return
@@ -81,11 +87,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.write(w, r, f.response())
 			return
 		}
-	}
-	body, err := readBody(r)
-	if err != nil {
-		s.write(w, r, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error()))
-		return
 	}
 
 	c := &call{r: r, params: params, query: r.URL.Query(), body: body, root: rootURL(r), path: r.URL.EscapedPath()}

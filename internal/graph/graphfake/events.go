@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,7 +15,7 @@ import (
 )
 
 func eventKind() kindDesc {
-	return kindDesc{kind: outlook.KindAppointment, set: "events", render: renderEvent, patch: patchEvent}
+	return kindDesc{kind: outlook.KindAppointment, set: "events", render: renderEvent, patch: patchEvent, create: createEvent}
 }
 
 // AddEvent stores e in user's calendar, assigning ids, change key and (when empty) an iCalUId, and
@@ -26,9 +28,7 @@ func (s *Server) AddEvent(user string, e outlook.Event) outlook.Event {
 	id, rest := mb.newItemIDs(outlook.KindAppointment)
 	e = cloneEvent(e)
 	if e.ICalUID == "" {
-		// The shape of Exchange's iCalUIds: a fixed Outlook prefix, then a per-meeting GUID.
-		sum := sha256.Sum256([]byte(rest))
-		e.ICalUID = "040000008200E00074C5B7101A82E00800000000" + strings.ToUpper(hex.EncodeToString(sum[:16]))
+		e.ICalUID = iCalUID(rest)
 	}
 	if e.End.IsZero() {
 		e.End = e.Start.Add(30 * time.Minute)
@@ -38,6 +38,50 @@ func (s *Server) AddEvent(user string, e outlook.Event) outlook.Event {
 	mb.add(it, now)
 	it.setStamp(e.Stamp)
 	return it.eventValue()
+}
+
+// iCalUID gives a new event the shape of Exchange's iCalUIds: a fixed Outlook prefix, then a
+// per-meeting GUID.
+func iCalUID(rest string) string {
+	sum := sha256.Sum256([]byte(rest))
+	return "040000008200E00074C5B7101A82E00800000000" + strings.ToUpper(hex.EncodeToString(sum[:16]))
+}
+
+// Events returns every event of user's calendar in the order they were created, each with its current
+// stamp.
+func (s *Server) Events(user string) []outlook.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []outlook.Event
+	for _, it := range s.mustMailbox(user).itemsOf(outlook.KindAppointment) {
+		out = append(out, it.eventValue())
+	}
+	return out
+}
+
+// createEvent builds the event a POST /users/{user}/events describes. Like Graph it needs a start and
+// an end, and makes the mailbox's user the organizer.
+func createEvent(c *call, fields map[string]json.RawMessage) (*item, response) {
+	e := &outlook.Event{BodyType: "text", Organizer: outlook.Address{Email: c.mb.upn}, IsOrganizer: true}
+	it := newItem(outlook.KindAppointment, "events")
+	it.ev = e
+	if err := patchCommon(it, fields); err != nil {
+		return nil, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+	}
+	if err := patchEvent(it, fields); err != nil {
+		return nil, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+	}
+	for _, name := range []string{"start", "end"} {
+		if raw, ok := fields[name]; !ok || string(raw) == "null" {
+			return nil, badRequest(fmt.Sprintf("An event needs a start and an end; the request has no %s.", name))
+		}
+	}
+	if e.End.Before(e.Start) {
+		return nil, badRequest("The event's end is before its start.")
+	}
+	it.id, it.rest = c.mb.newItemIDs(outlook.KindAppointment)
+	e.ICalUID = iCalUID(it.rest)
+	return it, response{}
 }
 
 // Event returns the current state of an event, id in either form, with its Stamp and Categories.
@@ -166,6 +210,26 @@ func patchEvent(it *item, fields map[string]json.RawMessage) error {
 			return err
 		}
 		e.Location = loc.DisplayName
+	}
+	if err := decodeField(fields, "isAllDay", &e.IsAllDay); err != nil {
+		return err
+	}
+	if _, ok := fields["attendees"]; ok {
+		var as []struct {
+			EmailAddress wireEmail `json:"emailAddress"`
+			Type         string    `json:"type"`
+		}
+		if err := decodeField(fields, "attendees", &as); err != nil {
+			return err
+		}
+		e.Attendees = nil
+		for _, a := range as {
+			typ := or(a.Type, "required")
+			if !slices.Contains([]string{"required", "optional", "resource"}, typ) {
+				return fmt.Errorf("property attendees: the type %q is not valid", a.Type)
+			}
+			e.Attendees = append(e.Attendees, outlook.Attendee{Address: outlook.Address{Name: a.EmailAddress.Name, Email: a.EmailAddress.Address}, Type: typ})
+		}
 	}
 	for name, dst := range map[string]*time.Time{"start": &e.Start, "end": &e.End} {
 		if _, ok := fields[name]; !ok {

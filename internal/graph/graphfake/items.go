@@ -16,6 +16,42 @@ type kindDesc struct {
 	set    string // the entity set in URLs and @odata.context
 	render func(c *call, it *item) map[string]any
 	patch  func(it *item, fields map[string]json.RawMessage) error // kind-specific properties
+	// create builds a new item, ids minted, from a POST body, or answers why the body is refused.
+	create func(c *call, fields map[string]json.RawMessage) (*item, response)
+}
+
+// newItem is an item of kind k in delta collection coll, before its ids and payload are set.
+func newItem(k outlook.Kind, coll string) *item {
+	return &item{kind: k, coll: coll, props: map[string]extProp{}, exts: map[string]*extension{}}
+}
+
+// postItem serves POST /users/{user}/<set>: it creates an item, stamp property and categories
+// included, and answers 201 with it. The new item shows in the next delta round.
+func postItem(k kindDesc) func(*call) response {
+	return func(c *call) response {
+		fields, err := decodeObject(c.body)
+		if err != nil {
+			return graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+		}
+		it, fail := k.create(c, fields)
+		if it == nil {
+			return fail
+		}
+		c.mb.add(it, c.now)
+		return response{status: http.StatusCreated, body: c.entity(k, it, false)}
+	}
+}
+
+// deleteItem serves DELETE /users/{user}/<set>/{id}: 204, and delta reports the item as @removed.
+func deleteItem(k kindDesc) func(*call) response {
+	return func(c *call) response {
+		it, fail := c.lookup(c.params["id"], k.kind)
+		if it == nil {
+			return fail
+		}
+		c.mb.remove(it)
+		return response{status: http.StatusNoContent}
+	}
 }
 
 // getItem serves GET /users/{user}/<set>/{id}, with $select and the stamp property through $expand.

@@ -24,17 +24,23 @@ func (s *Server) buildRoutes() []route {
 		{"GET /users/{user}/mailFolders/{folder}/messages/{id}", getFolderMessage},
 
 		{"GET /users/{user}/calendarView/delta", eventDelta},
+		{"POST /users/{user}/events", postItem(eventKind())},
 		{"GET /users/{user}/events/{id}", getItem(eventKind())},
 		{"PATCH /users/{user}/events/{id}", patchItem(eventKind())},
+		{"DELETE /users/{user}/events/{id}", deleteItem(eventKind())},
 
 		{"GET /users/{user}/contacts/delta", contactDelta},
+		{"POST /users/{user}/contacts", postItem(contactKind())},
 		{"GET /users/{user}/contacts/{id}", getItem(contactKind())},
 		{"PATCH /users/{user}/contacts/{id}", patchItem(contactKind())},
+		{"DELETE /users/{user}/contacts/{id}", deleteItem(contactKind())},
 
 		{"GET /users/{user}/todo/lists", listTaskLists},
 		{"GET /users/{user}/todo/lists/{list}/tasks/delta", taskDelta},
+		{"POST /users/{user}/todo/lists/{list}/tasks", postTask},
 		{"GET /users/{user}/todo/lists/{list}/tasks/{task}", getTask},
 		{"PATCH /users/{user}/todo/lists/{list}/tasks/{task}", patchTask},
+		{"DELETE /users/{user}/todo/lists/{list}/tasks/{task}", deleteTask},
 		{"GET /users/{user}/todo/lists/{list}/tasks/{task}/extensions", listExtensions},
 		{"POST /users/{user}/todo/lists/{list}/tasks/{task}/extensions", postExtension},
 		{"GET /users/{user}/todo/lists/{list}/tasks/{task}/extensions/{name}", getExtension},

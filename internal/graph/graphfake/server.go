@@ -10,6 +10,7 @@ package graphfake
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -82,15 +83,16 @@ func Start(t testing.TB, opts ...Option) (*Server, string) {
 	return s, ts.URL + "/v1.0"
 }
 
-// AddMailbox creates an empty mailbox (with the well-known mail folders) reachable as /users/{objectID}
-// and /users/{upn}, both case-insensitive. Adding an existing mailbox again changes nothing.
+// AddMailbox creates an empty mailbox (with the well-known mail folders and the default To Do list,
+// "Tasks") reachable as /users/{objectID} and /users/{upn}, both case-insensitive. Adding an existing
+// mailbox again changes nothing.
 func (s *Server) AddMailbox(objectID, upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.mailboxes[strings.ToLower(objectID)] != nil {
 		return
 	}
-	mb := newMailbox(objectID, upn)
+	mb := newMailbox(objectID, upn, s.now().UTC())
 	s.mailboxes[strings.ToLower(objectID)] = mb
 	if upn != "" {
 		s.mailboxes[strings.ToLower(upn)] = mb
@@ -126,6 +128,27 @@ func (s *Server) MaxConcurrent(user string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.maxFlight[s.flightKey(user)]
+}
+
+// Bodies returns the raw body of every POST and PATCH request received for user's mailbox (object id
+// or UPN), in order, those answered with an injected fault included: a test can check that a value
+// never reached Graph.
+func (s *Server) Bodies(user string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.mustMailbox(user).bodies)
+}
+
+// recordBody keeps the body of a POST or PATCH for Bodies.
+func (s *Server) recordBody(method, user string, body []byte) {
+	if method != http.MethodPost && method != http.MethodPatch {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mb := s.mailbox(user); mb != nil {
+		mb.bodies = append(mb.bodies, string(body))
+	}
 }
 
 // mailbox returns the mailbox user names by object id or UPN, or nil. Callers hold s.mu.

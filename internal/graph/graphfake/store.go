@@ -1,9 +1,11 @@
 package graphfake
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ type mailbox struct {
 	byREST        map[string]*item
 	lists         []*taskList
 	removed       []tombstone
+	bodies        []string // of POST and PATCH requests, for Bodies
 }
 
 type folder struct {
@@ -46,6 +49,7 @@ type item struct {
 	id, rest    string // immutable and REST id; equal for tasks, which have one form
 	coll        string // the delta collection: "messages:<folder id>", "events", "contacts", "tasks:<list id>"
 	seq         int64  // the mailbox change that last touched it
+	born        int64  // the mailbox change that created it: orders Events, Contacts and Tasks
 	version     int
 	created     time.Time
 	modified    time.Time
@@ -68,7 +72,7 @@ type extension struct {
 	data map[string]any
 }
 
-func newMailbox(objectID, upn string) *mailbox {
+func newMailbox(objectID, upn string, now time.Time) *mailbox {
 	mb := &mailbox{
 		objectID: objectID,
 		upn:      upn,
@@ -80,6 +84,12 @@ func newMailbox(objectID, upn string) *mailbox {
 	for _, name := range []string{"inbox", "sentitems", "drafts", "deleteditems", "archive", "junkemail", "outbox", "contacts"} {
 		mb.folder(name)
 	}
+	// The default To Do list every mailbox has. Its id does not draw on serial, so that the ids of seeded
+	// items stay what they were before mailboxes had it.
+	h := sha256.Sum256([]byte(objectID + "/list/default"))
+	mb.lists = append(mb.lists, &taskList{
+		id: "AAMkADU3" + base64.URLEncoding.EncodeToString(h[:23]), name: "Tasks", wellKnown: "defaultList", created: now,
+	})
 	return mb
 }
 
@@ -138,6 +148,19 @@ func (mb *mailbox) add(it *item, now time.Time) {
 	mb.items[it.id] = it
 	mb.byREST[it.rest] = it
 	mb.touch(it, now)
+	it.born = it.seq
+}
+
+// itemsOf returns the items of kind k in the order they were created.
+func (mb *mailbox) itemsOf(k outlook.Kind) []*item {
+	var out []*item
+	for _, it := range mb.items {
+		if it.kind == k {
+			out = append(out, it)
+		}
+	}
+	slices.SortFunc(out, func(a, b *item) int { return cmp.Compare(a.born, b.born) })
+	return out
 }
 
 // touch records a change to it: a new change key and a place in the delta order.

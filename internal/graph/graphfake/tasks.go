@@ -11,18 +11,45 @@ import (
 	"github.com/crmsync/crmsync/internal/outlook"
 )
 
-// AddTaskList creates a To Do list in user's mailbox and returns its id. The first list is the default
-// one ("Tasks" in Outlook), as in every real mailbox.
+// AddTaskList returns the id of user's To Do list named displayName, creating it when there is none.
+// Every mailbox starts with its default list, "Tasks" as in Outlook, so AddTaskList(user, "Tasks")
+// returns DefaultTaskListID(user).
 func (s *Server) AddTaskList(user, displayName string) (listID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mb := s.mustMailbox(user)
-	l := &taskList{id: mb.newID("list", "AAMkADU3"), name: displayName, wellKnown: "none", created: s.now().UTC()}
-	if len(mb.lists) == 0 {
-		l.wellKnown = "defaultList"
+	for _, l := range mb.lists {
+		if l.name == displayName {
+			return l.id
+		}
 	}
+	l := &taskList{id: mb.newID("list", "AAMkADU3"), name: displayName, wellKnown: "none", created: s.now().UTC()}
 	mb.lists = append(mb.lists, l)
 	return l.id
+}
+
+// DefaultTaskListID returns the id of user's default To Do list (wellknownListName "defaultList").
+func (s *Server) DefaultTaskListID(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.mustMailbox(user).lists {
+		if l.wellKnown == "defaultList" {
+			return l.id
+		}
+	}
+	return ""
+}
+
+// Tasks returns every task of user's mailbox, in every list, in the order they were created, each with
+// its current stamp.
+func (s *Server) Tasks(user string) []outlook.Task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []outlook.Task
+	for _, it := range s.mustMailbox(user).itemsOf(outlook.KindTask) {
+		out = append(out, it.taskValue())
+	}
+	return out
 }
 
 // AddTask stores t in the list, assigning its id and etag, and returns it as Task would: ID is
@@ -117,6 +144,44 @@ func (c *call) task() (*item, response) {
 		return nil, notFound()
 	}
 	return it, response{}
+}
+
+// postTask serves POST …/lists/{list}/tasks: it creates a task, with the defaults To Do gives (not
+// started, normal importance), and answers 201 with it.
+func postTask(c *call) response {
+	listID := c.params["list"]
+	if !wellFormed(listID) {
+		return malformedID()
+	}
+	if c.mb.list(listID) == nil {
+		return notFound()
+	}
+	fields, err := decodeObject(c.body)
+	if err != nil {
+		return graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+	}
+	t := &outlook.Task{ListID: listID, Status: "notStarted", Importance: "normal"}
+	if err := applyTaskPatch(t, fields); err != nil {
+		return graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+	}
+	it := newItem(outlook.KindTask, "tasks:"+listID)
+	it.task = t
+	it.id = c.mb.newID("task", "AAMkADU3")
+	it.rest = it.id
+	c.mb.add(it, c.now)
+	obj := renderTask(it)
+	obj["@odata.context"] = c.taskContext(it) + "/$entity"
+	return response{status: http.StatusCreated, body: obj}
+}
+
+// deleteTask serves DELETE …/tasks/{task}: 204, and delta reports the task as @removed.
+func deleteTask(c *call) response {
+	it, fail := c.task()
+	if it == nil {
+		return fail
+	}
+	c.mb.remove(it)
+	return response{status: http.StatusNoContent}
 }
 
 // getTask serves GET …/tasks/{task}, with $select and $expand=extensions.
