@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	v1.GET("/sync-filters/:id", s.getSyncFilter)
 	v1.PUT("/sync-filters/:id", s.replaceSyncFilter)
 	v1.DELETE("/sync-filters/:id", s.deleteSyncFilter)
+	v1.GET("/offline", s.getOffline)
 	v1.GET("/field-mappings", s.listFieldMappings)
 	v1.PUT("/field-mappings", s.requireAdmin, s.putFieldMappings)
 	v1.GET("/admin/settings", s.requireAdmin, s.getAdminSettings)
