@@ -1,0 +1,160 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/crmsync/crmsync/internal/outlook"
+)
+
+// Delta rounds over the calendar, the contacts and a To Do list. Like MessagesDelta, an empty link
+// starts a round that lists every item, a NextLink or DeltaLink is requested as it is, and an expired
+// link answers outlook.ErrSyncReset. Delta cannot expand extended properties or extensions, so the
+// items of a page carry no Stamp: read an item to learn its stamp.
+
+// deltaResponse is what every delta answer of the SDK carries.
+type deltaResponse[G any] interface {
+	GetValue() []G
+	GetOdataNextLink() *string
+	GetOdataDeltaLink() *string
+}
+
+// deltaEntry is an item of a delta answer: a changed item, or one marked "@removed".
+type deltaEntry interface {
+	GetId() *string
+	GetAdditionalData() map[string]any
+}
+
+// deltaPreferences are the Prefer values of every delta request: immutable ids, UTC times (events), and
+// pages small enough for a slow mailbox.
+func deltaPreferences() *abs.RequestHeaders {
+	return preferImmutable(preferUTC, fmt.Sprintf("odata.maxpagesize=%d", deltaPageSize))
+}
+
+// EventsDelta reads one page of the changes to the calendar view between start and end: single events
+// and occurrences of series, with times in UTC. The window is fixed by the first request of a round;
+// links carry it on.
+func (m *Mailbox) EventsDelta(ctx context.Context, link string, start, end time.Time) (outlook.ItemPage[outlook.Event], error) {
+	builder := m.me().CalendarView().Delta()
+	// calendarView delta takes neither $select nor $expand.
+	config := &users.ItemCalendarViewDeltaRequestBuilderGetRequestConfiguration{Headers: deltaPreferences()}
+	if link == "" {
+		from, to := start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339)
+		config.QueryParameters = &users.ItemCalendarViewDeltaRequestBuilderGetQueryParameters{StartDateTime: &from, EndDateTime: &to}
+	} else {
+		builder = builder.WithUrl(link)
+	}
+	page, err := readDelta(ctx, m, func(ctx context.Context) (deltaResponse[models.Eventable], error) {
+		return builder.GetAsDeltaGetResponse(ctx, config)
+	}, event, asIs)
+	if err != nil {
+		return page, fmt.Errorf("read delta of the calendar: %w", err)
+	}
+	return page, nil
+}
+
+// ContactsDelta reads one page of the changes to the default contacts folder.
+func (m *Mailbox) ContactsDelta(ctx context.Context, link string) (outlook.ItemPage[outlook.Contact], error) {
+	builder := m.me().Contacts().Delta()
+	config := &users.ItemContactsDeltaRequestBuilderGetRequestConfiguration{Headers: deltaPreferences()}
+	if link == "" {
+		config.QueryParameters = &users.ItemContactsDeltaRequestBuilderGetQueryParameters{Select: contactFields()}
+	} else {
+		builder = builder.WithUrl(link)
+	}
+	page, err := readDelta(ctx, m, func(ctx context.Context) (deltaResponse[models.Contactable], error) {
+		return builder.GetAsDeltaGetResponse(ctx, config)
+	}, contact, asIs)
+	if err != nil {
+		return page, fmt.Errorf("read delta of the contacts: %w", err)
+	}
+	return page, nil
+}
+
+// TasksDelta reads one page of the changes to a To Do list. Task ids, of items and of removals, are
+// outlook.TaskItemID(listID, task id); ChangeKey is the task's @odata.etag.
+func (m *Mailbox) TasksDelta(ctx context.Context, listID, link string) (outlook.ItemPage[outlook.Task], error) {
+	builder := m.me().Todo().Lists().ByTodoTaskListId(listID).Tasks().Delta()
+	config := &users.ItemTodoListsItemTasksDeltaRequestBuilderGetRequestConfiguration{Headers: deltaPreferences()}
+	if link != "" {
+		builder = builder.WithUrl(link)
+	}
+	convert := func(g models.TodoTaskable) outlook.Task { return todoTask(listID, g) }
+	removed := func(id string) string { return outlook.TaskItemID(listID, id) }
+	page, err := readDelta(ctx, m, func(ctx context.Context) (deltaResponse[models.TodoTaskable], error) {
+		return builder.GetAsDeltaGetResponse(ctx, config)
+	}, convert, removed)
+	if err != nil {
+		return page, fmt.Errorf("read delta of task list %s: %w", listID, err)
+	}
+	return page, nil
+}
+
+// DefaultTaskList returns the id of the mailbox's default To Do list (wellknownListName "defaultList",
+// "Tasks" in Outlook), or outlook.ErrNotFound when it has none.
+func (m *Mailbox) DefaultTaskList(ctx context.Context) (string, error) {
+	builder := m.me().Todo().Lists()
+	config := &users.ItemTodoListsRequestBuilderGetRequestConfiguration{Headers: preferImmutable()}
+	for {
+		resp, err := fetch(ctx, m, func(ctx context.Context) (models.TodoTaskListCollectionResponseable, error) {
+			return builder.Get(ctx, config)
+		})
+		if err != nil {
+			return "", fmt.Errorf("find the default To Do list: %w", err)
+		}
+		for _, l := range resp.GetValue() {
+			if l != nil && l.GetWellknownListName() != nil && *l.GetWellknownListName() == models.DEFAULTLIST_WELLKNOWNLISTNAME {
+				return deref(l.GetId()), nil
+			}
+		}
+		next := deref(resp.GetOdataNextLink())
+		if next == "" {
+			return "", fmt.Errorf("find the default To Do list: %w: the mailbox has none", outlook.ErrNotFound)
+		}
+		builder = builder.WithUrl(next)
+	}
+}
+
+// readDelta makes one delta request through the mailbox's limiter and error mapping, and splits its
+// answer into converted items and the ids of removed ones (mapped by removedID).
+func readDelta[G deltaEntry, T any](ctx context.Context, m *Mailbox, get func(context.Context) (deltaResponse[G], error),
+	convert func(G) T, removedID func(string) string) (outlook.ItemPage[T], error) {
+	var failure *apiFailure
+	resp, err := fetch(ctx, m, func(ctx context.Context) (deltaResponse[G], error) {
+		resp, err := get(ctx)
+		if f := failureOf(err); f != nil {
+			failure = f
+		}
+		return resp, err
+	})
+	if err != nil {
+		if failure != nil && isSyncReset(failure) {
+			err = fmt.Errorf("%w (%w)", outlook.ErrSyncReset, failure)
+		}
+		return outlook.ItemPage[T]{}, err
+	}
+	page := outlook.ItemPage[T]{NextLink: deref(resp.GetOdataNextLink()), DeltaLink: deref(resp.GetOdataDeltaLink())}
+	for _, g := range resp.GetValue() {
+		if any(g) == nil {
+			continue
+		}
+		if _, gone := g.GetAdditionalData()["@removed"]; gone {
+			page.Removed = append(page.Removed, removedID(deref(g.GetId())))
+			continue
+		}
+		page.Items = append(page.Items, convert(g))
+	}
+	if page.NextLink == "" && page.DeltaLink == "" {
+		return outlook.ItemPage[T]{}, errors.New("Graph answered without a next or delta link")
+	}
+	return page, nil
+}
+
+// asIs keeps an id as it is: Outlook items are removed under the id they are read by.
+func asIs(id string) string { return id }
