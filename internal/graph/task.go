@@ -81,10 +81,7 @@ func (m *Mailbox) stampTask(ctx context.Context, taskItemID, crmID string) error
 	if err != nil {
 		return err
 	}
-	ext := models.NewOpenTypeExtension()
-	name := outlook.StampExtensionName
-	ext.SetExtensionName(&name)
-	ext.SetAdditionalData(map[string]any{stampExtensionProperty: crmID})
+	ext := stampExtensionBody(crmID)
 	existing := stampExtension(g)
 	switch {
 	case existing == nil:
@@ -105,6 +102,15 @@ func (m *Mailbox) stampTask(ctx context.Context, taskItemID, crmID string) error
 		return nil
 	}
 	return m.patchTaskCategories(ctx, listID, taskID, withCategory(g.GetCategories()))
+}
+
+// stampExtensionBody is crmsync's open extension holding crmID.
+func stampExtensionBody(crmID string) *models.OpenTypeExtension {
+	ext := models.NewOpenTypeExtension()
+	name := outlook.StampExtensionName
+	ext.SetExtensionName(&name)
+	ext.SetAdditionalData(map[string]any{stampExtensionProperty: crmID})
+	return ext
 }
 
 // unstampTask deletes the task's extension and removes the category.

@@ -62,7 +62,7 @@ func (s *Server) Events(user string) []outlook.Event {
 // createEvent builds the event a POST /users/{user}/events describes. Like Graph it needs a start and
 // an end, and makes the mailbox's user the organizer.
 func createEvent(c *call, fields map[string]json.RawMessage) (*item, response) {
-	e := &outlook.Event{BodyType: "text", Organizer: outlook.Address{Email: c.mb.upn}, IsOrganizer: true}
+	e := &outlook.Event{BodyType: "text", Organizer: outlook.Address{Name: c.mb.upn, Email: c.mb.upn}, IsOrganizer: true}
 	it := newItem(outlook.KindAppointment, "events")
 	it.ev = e
 	if err := patchCommon(it, fields); err != nil {

@@ -99,7 +99,7 @@ func TestPostEventStampsInOneRequest(t *testing.T) {
 	}
 	want := outlook.Event{Subject: "Quote review", Body: "<p>Agenda</p>", BodyType: "html", Location: "Room 4",
 		Start: time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 10, 16, 0, 0, 0, time.UTC),
-		Organizer: outlook.Address{Email: aliceUPN}, IsOrganizer: true,
+		Organizer: outlook.Address{Name: aliceUPN, Email: aliceUPN}, IsOrganizer: true,
 		Attendees: []outlook.Attendee{{Address: outlook.Address{Name: "Dana", Email: "dana.whitfield@fabrikam.test"}, Type: "optional"}}}
 	if got.Subject != want.Subject || got.Body != want.Body || got.BodyType != want.BodyType || got.Location != want.Location ||
 		!got.Start.Equal(want.Start) || !got.End.Equal(want.End) || got.Organizer != want.Organizer || !got.IsOrganizer ||
