@@ -67,7 +67,7 @@ func (m *Mailbox) CreateTask(ctx context.Context, listID string, t outlook.Task)
 
 // UpdateTask writes the named properties of t to the task taskItemID: any of "title", "body",
 // "dueDateTime", "status" and "importance"; a nil t.Due clears the due date. It returns the task as
-// Graph answered the PATCH, Stamp empty.
+// Graph answered the PATCH, Stamp empty. With no fields nothing is written: the task is read.
 func (m *Mailbox) UpdateTask(ctx context.Context, taskItemID string, t outlook.Task, fields []string) (outlook.Task, error) {
 	listID, taskID, err := splitTask(taskItemID)
 	if err != nil {
@@ -76,6 +76,9 @@ func (m *Mailbox) UpdateTask(ctx context.Context, taskItemID string, t outlook.T
 	body, err := taskBody(t, fields)
 	if err != nil {
 		return outlook.Task{}, fmt.Errorf("update task %s: %w", taskItemID, err)
+	}
+	if len(fields) == 0 {
+		return m.Task(ctx, taskItemID)
 	}
 	var g models.TodoTaskable
 	err = m.call(ctx, func(ctx context.Context) (err error) {

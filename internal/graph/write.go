@@ -54,11 +54,15 @@ func (m *Mailbox) CreateEvent(ctx context.Context, e outlook.Event) (outlook.Eve
 }
 
 // UpdateEvent writes the named properties of e to the event id: any of "subject", "body", "location",
-// "start", "end" and "attendees". It returns the event as Graph answered the PATCH, Stamp empty.
+// "start", "end" and "attendees". It returns the event as Graph answered the PATCH, Stamp empty. With
+// no fields nothing is written: the event is read.
 func (m *Mailbox) UpdateEvent(ctx context.Context, id string, e outlook.Event, fields []string) (outlook.Event, error) {
 	body, err := eventBody(e, fields)
 	if err != nil {
 		return outlook.Event{}, fmt.Errorf("update event %s: %w", id, err)
+	}
+	if len(fields) == 0 {
+		return m.Event(ctx, id)
 	}
 	var g models.Eventable
 	err = m.call(ctx, func(ctx context.Context) (err error) {
@@ -129,10 +133,14 @@ func (m *Mailbox) CreateContact(ctx context.Context, c outlook.Contact) (outlook
 // UpdateContact writes the named properties of c to the contact id: any of "givenName", "surname",
 // "emailAddresses", "businessPhones", "companyName", "jobTitle" and "mobilePhone". A new given name or
 // surname also rewrites displayName from both. It returns the contact as Graph answered, Stamp empty.
+// With no fields nothing is written: the contact is read.
 func (m *Mailbox) UpdateContact(ctx context.Context, id string, c outlook.Contact, fields []string) (outlook.Contact, error) {
 	body, err := contactBody(c, fields)
 	if err != nil {
 		return outlook.Contact{}, fmt.Errorf("update contact %s: %w", id, err)
+	}
+	if len(fields) == 0 {
+		return m.Contact(ctx, id)
 	}
 	var g models.Contactable
 	err = m.call(ctx, func(ctx context.Context) (err error) {

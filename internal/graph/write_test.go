@@ -443,3 +443,26 @@ func TestWritesStayWithinTheMailboxLimit(t *testing.T) {
 		t.Errorf("MaxConcurrent = %d, want between 2 and 4", n)
 	}
 }
+
+func TestUpdateWithoutFieldsWritesNothing(t *testing.T) {
+	mb, b := setup(t)
+	ctx := context.Background()
+	ev := b.fake.AddEvent(userID, outlook.Event{Subject: "e", Start: at("2025-03-10T15:00:00Z"), Stamp: "act-1"})
+	ct := b.fake.AddContact(userID, outlook.Contact{GivenName: "c"})
+	task := b.fake.AddTask(userID, b.fake.DefaultTaskListID(userID), outlook.Task{Title: "t"})
+	gotE, err := mb.UpdateEvent(ctx, ev.ID, outlook.Event{Subject: "x"}, nil)
+	if err != nil || gotE.ChangeKey != ev.ChangeKey || gotE.Stamp != "act-1" {
+		t.Errorf("UpdateEvent without fields = %+v, %v", gotE, err)
+	}
+	gotC, err := mb.UpdateContact(ctx, ct.ID, outlook.Contact{}, nil)
+	if err != nil || gotC.ChangeKey != ct.ChangeKey {
+		t.Errorf("UpdateContact without fields = %+v, %v", gotC, err)
+	}
+	gotT, err := mb.UpdateTask(ctx, task.ID, outlook.Task{}, nil)
+	if err != nil || gotT.ChangeKey != task.ChangeKey {
+		t.Errorf("UpdateTask without fields = %+v, %v", gotT, err)
+	}
+	if bodies := b.fake.Bodies(userID); len(bodies) != 0 {
+		t.Errorf("updates without fields wrote %q", bodies)
+	}
+}
