@@ -64,7 +64,8 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 	registry := river.NewWorkers()
 	river.AddWorker(registry, tracking.NewWorker(svc))
 	// Mailbox synchronization: the scheduler runs on River's leader; one unique job per mailbox; a pass
-	// reads the mail folders' deltas and auto-tracks through the same worker as a click.
+	// reads the mail folders' deltas and auto-tracks through the same worker as a click, then
+	// synchronizes calendar, contacts and To Do both ways.
 	readMail := func(ctx context.Context, m sync.Mailbox) (sync.MailReader, error) {
 		mb, err := client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 		if err != nil {
@@ -72,7 +73,10 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 		}
 		return graphMailReader{mb}, nil
 	}
-	syncer := sync.NewDeltaEngine(db, readMail, svc, logger)
+	openItems := func(ctx context.Context, m sync.Mailbox) (sync.Items, error) {
+		return client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
+	}
+	syncer := sync.Passes{sync.NewDeltaEngine(db, readMail, svc, logger), sync.NewItemsEngine(db, openItems, logger)}
 	scheduler := sync.NewScheduler(db, nil, logger)
 	syncWorker := sync.NewWorker(db, syncer, nil, logger)
 	river.AddWorker(registry, sync.NewSchedulerWorker(scheduler))

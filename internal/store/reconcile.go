@@ -234,3 +234,7 @@ func (s *Store) replaceAttendeesTx(ctx context.Context, tx *sqlx.Tx, tenantID, a
 // written first, so that a crash between the creation and the link leaves a trace the next pass adopts
 // instead of creating the item twice.
 func PendingItemID(crmID string) string { return "pending:" + crmID }
+
+// RemovedItemID names the link that remembers a user deleted the Outlook copy of a record a filter
+// pushed: the record is not pushed again while it stays in the filter.
+func RemovedItemID(crmID string) string { return "removed:" + crmID }

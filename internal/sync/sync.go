@@ -40,3 +40,21 @@ type NopSynchronizer struct{}
 
 // Sync does nothing and succeeds.
 func (NopSynchronizer) Sync(context.Context, Mailbox) (Result, error) { return Result{}, nil }
+
+// Passes runs synchronizers one after the other as one pass (mail, then calendar, contacts and To Do),
+// adding up what they moved. The first failure ends the pass.
+type Passes []Synchronizer
+
+// Sync runs each synchronizer in turn.
+func (ps Passes) Sync(ctx context.Context, m Mailbox) (Result, error) {
+	var total Result
+	for _, s := range ps {
+		r, err := s.Sync(ctx, m)
+		total.ItemsIn += r.ItemsIn
+		total.ItemsOut += r.ItemsOut
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
