@@ -96,6 +96,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	deps.Tracker = bg.tracking
 	deps.CheckMailbox = bg.checkMailbox
+	deps.SyncRequests = bg.syncRequests
 	validator, err := identity.NewValidator(validatorOpts)
 	if err != nil {
 		return err

@@ -41,6 +41,8 @@ const defaultGraphURL = "https://graph.microsoft.com/v1.0"
 type workers struct {
 	queue    *jobs.Queue
 	tracking *tracking.Service
+	// syncRequests start client-mode passes acting as the user (POST /api/v1/sync).
+	syncRequests *sync.ClientRequests
 	// checkMailbox opens a user's mailbox app-only, for an admin's test before enabling it.
 	checkMailbox func(ctx context.Context, tenantID, objectID string) error
 }
@@ -79,6 +81,8 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 	syncer := sync.Passes{sync.NewDeltaEngine(db, readMail, svc, logger), sync.NewItemsEngine(db, openItems, logger)}
 	scheduler := sync.NewScheduler(db, nil, logger)
 	syncWorker := sync.NewWorker(db, syncer, nil, logger)
+	syncRequests := sync.NewClientRequests(db, box)
+	syncWorker.ActAsUsers(syncRequests)
 	river.AddWorker(registry, sync.NewSchedulerWorker(scheduler))
 	river.AddWorker(registry, syncWorker)
 	if err := jobs.Migrate(ctx, db); err != nil {
@@ -100,6 +104,7 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 	svc.SetQueue(queue)
 	scheduler.SetQueue(queue)
 	syncWorker.SetQueue(queue)
+	syncRequests.SetQueue(queue)
 	check := func(ctx context.Context, tenantID, objectID string) error {
 		mb, err := client.Mailbox(graph.User{TenantID: tenantID, ObjectID: objectID})
 		if err != nil {
@@ -107,5 +112,5 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 		}
 		return mb.Check(ctx)
 	}
-	return &workers{queue: queue, tracking: svc, checkMailbox: check}, nil
+	return &workers{queue: queue, tracking: svc, syncRequests: syncRequests, checkMailbox: check}, nil
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -48,10 +49,21 @@ func (s *Server) postSync(c *gin.Context) {
 		s.fail(c, crm.Conflict("synchronization runs on the server in this organisation"))
 		return
 	}
-	at, err := s.deps.Store.RequestSync(c.Request.Context(), who.TenantID, who.UserID)
+	var at time.Time
+	var err error
+	if s.deps.SyncRequests != nil {
+		at, err = s.deps.SyncRequests.Request(c.Request.Context(), who.TenantID, who.UserID, who.Principal.Token)
+	} else {
+		at, err = s.deps.Store.RequestSync(c.Request.Context(), who.TenantID, who.UserID)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusAccepted, syncResponse{Mailbox: firstNonEmpty(who.User.Email, who.User.UPN), Queued: true, RequestedAt: at})
+}
+
+// SyncRequester starts a client-mode synchronization pass that acts as the user (sync.ClientRequests).
+type SyncRequester interface {
+	Request(ctx context.Context, tenantID, userID, token string) (time.Time, error)
 }

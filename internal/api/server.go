@@ -30,6 +30,9 @@ type Deps struct {
 	Tracker   Tracker
 	Logger    *slog.Logger
 	Metrics   *telemetry.Metrics
+	// SyncRequests starts a client-mode synchronization pass acting as the user (POST /sync); when nil,
+	// the request is only recorded and the scheduler's next tick enqueues the pass.
+	SyncRequests SyncRequester
 	// CheckMailbox proves that crmsync may open a user's mailbox (app-only), before an admin enables it.
 	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
 	// TenantAllowList is the static allow-list; when empty, a tenant must have been onboarded, which the

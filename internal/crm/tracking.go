@@ -44,9 +44,18 @@ type TrackRequest struct {
 	ActivityID        string
 	RecordID          string
 	Assertion         []byte // the user's token, sealed, kept only while the request is open (client mode)
+	Auto              bool   // made by automatic tracking rather than a click
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	FinishedAt        *time.Time
+}
+
+// LinkReason is why the item this request tracks is linked.
+func (r TrackRequest) LinkReason() string {
+	if r.Auto {
+		return ReasonAuto
+	}
+	return ReasonTracked
 }
 
 // Open reports whether the request is still waiting for or under work.

@@ -195,3 +195,16 @@ func (s *Store) upsertMailbox(ctx context.Context, tenantID, userID string, now 
 		return s.updateMailboxTx(ctx, tx, tenantID, userID, set, args...)
 	})
 }
+
+// EnsureMailboxTx creates a user's mailbox row, due now, if it does not exist yet: a client-mode request
+// must find it when its pass runs at once, before the scheduler's next tick would create it.
+func (s *Store) EnsureMailboxTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, now time.Time) error {
+	now = now.UTC()
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
+		SELECT u.tenant_id, u.id, u.object_id, ?, ? FROM users u WHERE u.tenant_id = ? AND u.id = ?
+		ON CONFLICT (tenant_id, user_id) DO NOTHING`), now, now, tenantID, userID)
+	if err != nil {
+		return fmt.Errorf("create the mailbox row of %s: %w", userID, err)
+	}
+	return nil
+}

@@ -36,19 +36,20 @@ type trackRequestRow struct {
 	ActivityID        sql.NullString `db:"activity_id"`
 	RecordID          sql.NullString `db:"record_id"`
 	Assertion         []byte         `db:"assertion"`
+	Auto              bool           `db:"auto"`
 	CreatedAt         time.Time      `db:"created_at"`
 	UpdatedAt         time.Time      `db:"updated_at"`
 	FinishedAt        sql.NullTime   `db:"finished_at"`
 }
 
 const trackRequestColumns = `id, tenant_id, user_id, item_key, item_id, immutable_id, item_type, action, generation, internet_message_id,
-	conversation_id, regarding_type, regarding_id, state, error, activity_id, record_id, assertion, created_at, updated_at, finished_at`
+	conversation_id, regarding_type, regarding_id, state, error, activity_id, record_id, assertion, auto, created_at, updated_at, finished_at`
 
 func (r trackRequestRow) request() crm.TrackRequest {
 	req := crm.TrackRequest{ID: r.ID, TenantID: r.TenantID, UserID: r.UserID, ItemKey: r.ItemKey, ItemID: r.ItemID,
 		ImmutableID: r.ImmutableID, ItemType: r.ItemType, Action: r.Action, Generation: r.Generation, InternetMessageID: r.InternetMessageID,
 		ConversationID: r.ConversationID, State: r.State, Error: r.Error, ActivityID: r.ActivityID.String,
-		RecordID: r.RecordID.String, Assertion: r.Assertion, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		RecordID: r.RecordID.String, Assertion: r.Assertion, Auto: r.Auto, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		FinishedAt: nullTime(r.FinishedAt)}
 	if r.RegardingID.Valid {
 		req.Regarding = &crm.RecordRef{Type: r.RegardingType.String, ID: r.RegardingID.String}
@@ -88,10 +89,10 @@ func (s *Store) TrackRequestByKeyTx(ctx context.Context, tx *sqlx.Tx, tenantID, 
 func (s *Store) InsertTrackRequestTx(ctx context.Context, tx *sqlx.Tx, r crm.TrackRequest) error {
 	regType, regID := regardingArgs(r.Regarding)
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO track_requests (`+trackRequestColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		r.ID, r.TenantID, r.UserID, r.ItemKey, r.ItemID, r.ImmutableID, r.ItemType, r.Action, max(r.Generation, 1), r.InternetMessageID,
 		r.ConversationID, regType, regID, r.State, r.Error, nullString(r.ActivityID), nullString(r.RecordID), nullBytes(r.Assertion),
-		r.CreatedAt, r.UpdatedAt, timeOrNull(r.FinishedAt))
+		r.Auto, r.CreatedAt, r.UpdatedAt, timeOrNull(r.FinishedAt))
 	if isUniqueViolation(err) {
 		return crm.Conflict("the same click is being accepted concurrently; retry")
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -45,4 +47,38 @@ func (s *Store) SyncRequestedAt(ctx context.Context, tenantID, userID string) (t
 		return time.Time{}, false, notFound(err, crm.NotFound("no user %s", userID), "get sync request")
 	}
 	return at.Time.UTC(), at.Valid, nil
+}
+
+// RequestSyncTx records a user's request for a synchronization pass, with their sealed token for the
+// pass to act as them (nil keeps none), inside the caller's transaction.
+func (s *Store) RequestSyncTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, sealedAssertion []byte) (time.Time, error) {
+	now := s.now().UTC()
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET sync_requested_at = ?, sync_assertion = ? WHERE tenant_id = ? AND id = ?`),
+		now, nullBytes(sealedAssertion), tenantID, userID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("request sync of user %s: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return time.Time{}, crm.NotFound("no user %s", userID)
+	}
+	return now, nil
+}
+
+// TakeSyncAssertion returns the sealed token kept by the user's last synchronization request and forgets
+// it, so that it serves one pass only; nil when there is none.
+func (s *Store) TakeSyncAssertion(ctx context.Context, tenantID, userID string) ([]byte, error) {
+	var sealed []byte
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &sealed, s.q(`SELECT sync_assertion FROM users WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`),
+			tenantID, userID); err != nil {
+			if isNoRows(err) {
+				sealed = nil
+				return nil
+			}
+			return fmt.Errorf("read sync assertion: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE users SET sync_assertion = NULL WHERE tenant_id = ? AND id = ?`), tenantID, userID)
+		return err
+	})
+	return sealed, err
 }

@@ -89,6 +89,9 @@ func TestAutoTrackOptions(t *testing.T) {
 					if stamped, _ := e.fake.Message(e.alice.ObjectID, match.ID); stamped.Stamp == "" {
 						t.Errorf("the matching message was not stamped")
 					}
+					if l, err := e.store.ItemLink(context.Background(), e.tenant.ID, e.alice.ID, match.ID); err != nil || l.Reason != crm.ReasonAuto {
+						t.Errorf("link = %+v (%v), want reason auto", l, err)
+					}
 				}
 				for _, m := range []outlook.Message{nonMatch, old} {
 					if got[m.InternetMessageID] != 0 {

@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
 	"github.com/crmsync/crmsync/internal/sync"
@@ -45,6 +47,7 @@ type env struct {
 	store     *store.Store
 	queue     *jobs.Queue
 	scheduler *sync.Scheduler
+	client    *sync.ClientRequests
 	syncer    *fakeSynchronizer
 	events    <-chan *river.Event
 }
@@ -63,6 +66,12 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 	e := &env{t: t, store: s, syncer: &fakeSynchronizer{}}
 	e.scheduler = sync.NewScheduler(s, nil, nil)
 	worker := sync.NewWorker(s, e.syncer, nil, nil)
+	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = sync.NewClientRequests(s, box)
+	worker.ActAsUsers(e.client)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	river.AddWorker(workers, sync.NewSchedulerWorker(e.scheduler))
@@ -81,6 +90,7 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 	e.queue = q
 	e.scheduler.SetQueue(q)
 	worker.SetQueue(q)
+	e.client.SetQueue(q)
 	if !start {
 		return e
 	}

@@ -22,6 +22,7 @@ type Worker struct {
 	store  *store.Store
 	queue  *jobs.Queue
 	sync   Synchronizer
+	client *ClientRequests
 	now    func() time.Time
 	logger *slog.Logger
 }
@@ -36,6 +37,10 @@ func NewWorker(s *store.Store, syncer Synchronizer, now func() time.Time, logger
 	}
 	return &Worker{store: s, sync: syncer, now: now, logger: logger}
 }
+
+// ActAsUsers makes client-mode passes act as the user whose request caused them, with the token the
+// request kept (see ClientRequests).
+func (w *Worker) ActAsUsers(c *ClientRequests) { w.client = c }
 
 // SetQueue gives the worker the queue whose jobs it completes.
 func (w *Worker) SetQueue(q *jobs.Queue) { w.queue = q }
@@ -61,7 +66,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SyncMailboxArgs]) erro
 	if err != nil {
 		return err
 	}
-	res, err := w.sync.Sync(ctx, Mailbox{TenantID: a.TenantID, UserID: a.UserID, ObjectID: mb.ObjectID})
+	m := Mailbox{TenantID: a.TenantID, UserID: a.UserID, ObjectID: mb.ObjectID}
+	if m.Assertion, err = w.client.assertion(ctx, a.TenantID, a.UserID); err != nil {
+		return err
+	}
+	res, err := w.sync.Sync(ctx, m)
 	var throttled *outlook.ThrottledError
 	switch {
 	case err == nil:

@@ -141,3 +141,42 @@ func TestWorkerThrottledSnoozes(t *testing.T) {
 		}
 	})
 }
+
+// In client mode, POST /sync starts the pass at once, acting as the user with the token of the request;
+// the token serves that pass only.
+func TestClientRequestRunsAtOnceAsTheUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := setup(t, s, true)
+		f := e.tenant(crm.SyncModeClient, "carol@client.test", 0)
+		e.scheduled()
+		if _, err := e.client.Request(context.Background(), f.Tenant.ID, f.User.ID, "carol's token"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for e.mailbox(f.User).LastSyncAt == nil {
+			if time.Now().After(deadline) {
+				t.Fatal("the requested pass did not run")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		e.syncer.mu.Lock()
+		passes := append([]sync.Mailbox(nil), e.syncer.passes...)
+		e.syncer.mu.Unlock()
+		if len(passes) != 1 || passes[0].Assertion != "carol's token" {
+			t.Fatalf("passes = %+v, want one acting as carol", passes)
+		}
+		var sealed []byte
+		if err := s.DB().QueryRow(`SELECT sync_assertion FROM users WHERE id = '` + f.User.ID + `'`).Scan(&sealed); err != nil {
+			t.Fatal(err)
+		}
+		if sealed != nil {
+			t.Fatal("the token is still kept after its pass")
+		}
+		if ev := e.run(f.User); ev.Kind != river.EventKindJobCompleted {
+			t.Fatalf("second pass ended with %s", ev.Kind)
+		}
+		if last := e.syncer.passes[len(e.syncer.passes)-1]; last.Assertion != "" {
+			t.Fatal("a pass without a request reused the user's token")
+		}
+	})
+}

@@ -35,7 +35,7 @@ func (s *Service) SubmitAuto(ctx context.Context, it AutoItem) (req crm.TrackReq
 	now := s.now().UTC()
 	req = crm.TrackRequest{ID: uuid.NewString(), TenantID: it.TenantID, UserID: it.UserID, ItemKey: it.ImmutableID,
 		ItemID: it.ImmutableID, ImmutableID: it.ImmutableID, ItemType: string(it.Kind), Action: crm.ActionTrack, Generation: 1,
-		InternetMessageID: it.InternetMessageID, ConversationID: it.ConversationID, State: crm.StateQueued, CreatedAt: now, UpdatedAt: now}
+		InternetMessageID: it.InternetMessageID, ConversationID: it.ConversationID, State: crm.StateQueued, Auto: true, CreatedAt: now, UpdatedAt: now}
 	if it.Assertion != "" && s.box != nil {
 		req.Assertion = s.box.Seal([]byte(it.Assertion), assertionPurpose)
 	}

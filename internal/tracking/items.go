@@ -229,7 +229,7 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 			}
 			activityID = id
 			return s.SaveItemLinkTx(ctx, tx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
-				Kind: string(t.kind), ActivityID: id, Reason: crm.ReasonTracked, Stamped: d.stamp == id, ChangeKey: d.changeKey})
+				Kind: string(t.kind), ActivityID: id, Reason: t.req.LinkReason(), Stamped: d.stamp == id, ChangeKey: d.changeKey})
 		})
 		// Two users tracking the same email at once both try to create it; the loser links to the winner's.
 		if crm.ErrorCode(err) == crm.CodeConflict && attempt == 0 {
@@ -323,7 +323,7 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 			recordID = rec.ID
 		}
 		return s.SaveItemLinkTx(ctx, tx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
-			Kind: string(t.kind), RecordID: recordID, Reason: crm.ReasonTracked, Stamped: c.Stamp == recordID, ChangeKey: c.ChangeKey})
+			Kind: string(t.kind), RecordID: recordID, Reason: t.req.LinkReason(), Stamped: c.Stamp == recordID, ChangeKey: c.ChangeKey})
 	})
 	if err != nil {
 		return outcome{}, err
