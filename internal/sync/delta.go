@@ -57,7 +57,7 @@ const resyncMargin = time.Hour
 //
 // A message that already has a link is never offered: that also keeps our own stamp (a PATCH that adds
 // the stamp and the category, after which the message shows in delta again) from looping back as a user
-// change. Updating tracked messages from their Outlook changes is not done yet.
+// change. A tracked message deleted in Outlook is untracked; its CRM activity stays.
 type DeltaEngine struct {
 	store  *store.Store
 	open   OpenMailReader
@@ -158,6 +158,11 @@ func (e *DeltaEngine) round(ctx context.Context, m Mailbox, mb MailReader, p *po
 				}
 			}
 		}
+		for _, id := range page.Removed {
+			if err := e.removed(ctx, m, mb, id); err != nil {
+				return queued, "", err
+			}
+		}
 		if page.NextLink == "" {
 			return queued, page.DeltaLink, nil
 		}
@@ -187,4 +192,22 @@ func (e *DeltaEngine) offer(ctx context.Context, m Mailbox, p *policy, folder st
 		return false, err
 	}
 	return queued, nil
+}
+
+// removed untracks a tracked message the user deleted: its CRM activity stays. Delta also reports a
+// message moved to another folder as removed, and an immutable id survives the move, so the message is
+// looked up first and only one that is really gone is untracked.
+func (e *DeltaEngine) removed(ctx context.Context, m Mailbox, mb MailReader, id string) error {
+	if _, err := e.store.ItemLink(ctx, m.TenantID, m.UserID, id); crm.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if _, err := mb.Message(ctx, id); err == nil {
+		return nil
+	} else if !errors.Is(err, outlook.ErrNotFound) {
+		return err
+	}
+	e.logger.Info("tracked message deleted in Outlook; untracked, CRM activity kept", "user", m.UserID, "item", id)
+	return e.store.DeleteItemLink(ctx, m.TenantID, m.UserID, id)
 }

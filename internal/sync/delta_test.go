@@ -103,3 +103,28 @@ func TestDeltaLinkSavedOnlyAfterACompleteRound(t *testing.T) {
 		}
 	})
 }
+
+// A tracked message the user deletes is untracked; its CRM activity stays.
+func TestDeletedTrackedMessageIsUntracked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newDeltaEnv(t, s)
+		e.option(crm.AutoTrackAll)
+		e.pass()
+		m := e.mail("inbox", outlook.Message{Subject: "tracked then deleted", From: outlook.Address{Email: "x@fabrikam.test"}})
+		if n := e.pass(); n != 1 {
+			t.Fatalf("queued %d, want 1", n)
+		}
+		e.settle()
+		if _, err := s.ItemLink(context.Background(), e.tenant.ID, e.alice.ID, m.ID); err != nil {
+			t.Fatalf("not tracked: %v", err)
+		}
+		e.fake.DeleteItem(e.alice.ObjectID, m.ID)
+		e.pass()
+		if _, err := s.ItemLink(context.Background(), e.tenant.ID, e.alice.ID, m.ID); !crm.IsNotFound(err) {
+			t.Fatalf("the deleted message is still linked (%v)", err)
+		}
+		if got := e.activities(); got[m.InternetMessageID] != 1 {
+			t.Fatalf("activities %v: deleting in Outlook must keep the CRM activity", got)
+		}
+	})
+}

@@ -308,7 +308,7 @@ func (p *pass) hasPending() bool {
 	return false
 }
 
-// removedInOutlook unlinks an item the user deleted (or moved away) in Outlook: the CRM keeps its data.
+// removedInOutlook unlinks an item the user deleted in Outlook: the CRM keeps its data.
 // A record a filter pushed is remembered as removed, so it is not pushed again while it stays in the
 // filter: the user's delete is respected.
 func (p *pass) removedInOutlook(ctx context.Context, k kindSync, itemID string) error {
@@ -318,6 +318,13 @@ func (p *pass) removedInOutlook(ctx context.Context, k kindSync, itemID string) 
 	p.mu.Unlock()
 	if !linked {
 		return nil
+	}
+	// Delta also reports an item that left its view (an event moved out of the calendar window, a
+	// contact moved to another folder): only an item that is really gone is unlinked.
+	if _, err := k.read(ctx, p, itemID); err == nil {
+		return nil
+	} else if !errors.Is(err, outlook.ErrNotFound) {
+		return err
 	}
 	var err error
 	if l.Reason == crm.ReasonFilter {

@@ -512,3 +512,19 @@ func TestThrottlingStormIsRespected(t *testing.T) {
 		}
 	})
 }
+
+// An event moved out of the calendar window leaves the view's delta as removed, but it is not deleted:
+// it stays linked.
+func TestEventLeavingTheWindowStaysLinked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newItemsEnv(t, s)
+		a := e.appointment(e.alice, "Moved far away", time.Now().UTC().Add(24*time.Hour).Truncate(time.Hour))
+		e.mustPass(e.alice)
+		l := e.mustLink(e.alice, outlook.KindAppointment, a.ID)
+		e.fake.UpdateEvent(e.alice.ObjectID, l.ItemID, func(ev *outlook.Event) {
+			ev.Start, ev.End = ev.Start.AddDate(3, 0, 0), ev.End.AddDate(3, 0, 0)
+		})
+		e.mustPass(e.alice)
+		e.mustLink(e.alice, outlook.KindAppointment, a.ID)
+	})
+}
