@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // fieldGuard applies field security to the records one caller reads and writes: secured fields they may
@@ -51,6 +52,23 @@ func (s *Server) allTypesGuard(c *gin.Context) (fieldGuard, error) {
 		return fieldGuard{}, err
 	}
 	return s.fieldGuard(c, types...)
+}
+
+// hiddenEmailFields are the email fields the caller may not read: a search must not match their values,
+// or it would tell who has which address.
+func (g fieldGuard) hiddenEmailFields() []store.TypeField {
+	if g.open {
+		return nil
+	}
+	var out []store.TypeField
+	for _, t := range g.types {
+		for _, f := range t.Fields {
+			if f.IsEmail() && !g.security.Can(g.roles, t, f.Name, crm.OpRead) {
+				out = append(out, store.TypeField{Type: t.Name, Field: f.Name})
+			}
+		}
+	}
+	return out
 }
 
 // redact leaves out the secured fields the caller may not read.

@@ -120,13 +120,13 @@ func (s *Server) respondRecordPage(c *gin.Context, search string, types []string
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.deps.Store.SearchRecords(c.Request.Context(), store.RecordQuery{TenantID: callerOf(c).TenantID, Search: search,
-		Scopes: scopes, Limit: limit, Cursor: cursor})
+	guard, err := s.allTypesGuard(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	guard, err := s.allTypesGuard(c)
+	items, next, err := s.deps.Store.SearchRecords(c.Request.Context(), store.RecordQuery{TenantID: callerOf(c).TenantID, Search: search,
+		Scopes: scopes, Limit: limit, Cursor: cursor, HiddenEmailFields: guard.hiddenEmailFields()})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -241,3 +241,34 @@ func TestAccessLevelsAdmin(t *testing.T) {
 		e.do(http.MethodGet, "/api/v1/records/account/"+acct.ID, bob, nil).problem(http.StatusNotFound)
 	})
 }
+
+// Searching must not match the values of an email field the searcher may not read: a hit would tell who
+// has that address.
+func TestSearchDoesNotMatchHiddenEmails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := setup(t, s)
+		alice, bob := e.token("alice@contoso.test", "CRM.Admin"), e.token("bob@contoso.test")
+		e.do(http.MethodPost, "/api/v1/entity-types", alice, map[string]any{"name": "informant", "fields": []any{
+			map[string]any{"name": "title", "kind": "text"}, map[string]any{"name": "privateEmail", "kind": "email", "secured": true}},
+			"nameFrom": []string{"title"}}).want(http.StatusCreated, nil)
+		e.do(http.MethodPut, "/api/v1/admin/access", alice, map[string]any{"items": []any{
+			map[string]any{"role": "user", "recordType": "informant", "operation": "read", "level": "all"}}}).want(http.StatusOK, nil)
+		e.do(http.MethodPost, "/api/v1/records/informant", alice, map[string]any{"fields": map[string]any{
+			"title": "Deep Throat", "privateEmail": "mark.felt@hidden.test"}}).want(http.StatusCreated, nil)
+
+		search := func(token, q string) int {
+			var p struct{ Items []crm.Record }
+			e.do(http.MethodGet, "/api/v1/records?type=informant&search="+q, token, nil).want(http.StatusOK, &p)
+			return len(p.Items)
+		}
+		if n := search(alice, "mark.felt"); n != 1 {
+			t.Fatalf("an admin's search by the email found %d, want 1", n)
+		}
+		if n := search(bob, "mark.felt"); n != 0 {
+			t.Fatalf("bob's search by a hidden email found %d records, want 0", n)
+		}
+		if n := search(bob, "deep"); n != 1 {
+			t.Fatalf("bob's search by name found %d, want 1", n)
+		}
+	})
+}

@@ -282,7 +282,13 @@ type RecordQuery struct {
 	Scopes   []TypeScope
 	Limit    int
 	Cursor   string
+	// HiddenEmailFields are email fields whose values the searcher may not read: the search does not
+	// match them.
+	HiddenEmailFields []TypeField
 }
+
+// TypeField names a field of a record type.
+type TypeField struct{ Type, Field string }
 
 // MaxPageSize bounds a page of results.
 const MaxPageSize = 100
@@ -329,10 +335,16 @@ func (s *Store) SearchRecords(ctx context.Context, q RecordQuery) ([]crm.Record,
 	scope, args := scopeClause("r", q.Scopes)
 	where := []string{scope}
 	args = append([]any{q.TenantID}, args...)
+	hidden, hiddenArgs := "", []any{}
+	for _, h := range q.HiddenEmailFields {
+		hidden += ` AND NOT (e.record_type = ? AND e.field = ?)`
+		hiddenArgs = append(hiddenArgs, h.Type, h.Field)
+	}
 	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
 		where = append(where, `(r.sort_name LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM record_emails e
-			WHERE e.record_id = r.id AND e.address LIKE ? ESCAPE '\'))`)
+			WHERE e.record_id = r.id AND e.address LIKE ? ESCAPE '\'`+hidden+`))`)
 		args = append(args, "%"+likeEscape(word)+"%", likeEscape(word)+"%")
+		args = append(args, hiddenArgs...)
 	}
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
