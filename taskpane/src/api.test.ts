@@ -74,6 +74,31 @@ describe('requests', () => {
     expect(JSON.parse(String(calls[0].init.body))).toEqual({ itemType: 'message', regarding: { type: 'account', id: 'a1' } });
   });
 
+  it('reads the caller with GET /me: the sync mode and personal options', async () => {
+    const me = {
+      userId: 'u1',
+      tenantId: 't1',
+      upn: 'alice@contoso.test',
+      roles: ['user', 'admin'],
+      syncMode: 'client',
+      options: { syncIntervalMinutes: 15, autoTrack: 'responses' },
+    };
+    const { api, calls } = setup(() => json(me));
+    expect(await api.me()).toEqual(me);
+    expect(calls[0].url).toBe('/api/v1/me');
+    expect(calls[0].init.method).toBe('GET');
+  });
+
+  it('asks for a synchronization with POST /sync and no body', async () => {
+    const accepted = { mailbox: 'alice@contoso.test', queued: true, requestedAt: '2025-05-06T07:08:09Z' };
+    const { api, calls } = setup(() => json(accepted, 202));
+    expect(await api.synchronize()).toEqual(accepted);
+    expect(calls[0].url).toBe('/api/v1/sync');
+    expect(calls[0].init.method).toBe('POST');
+    expect(calls[0].init.body).toBeUndefined();
+    expect(calls[0].init.headers).toMatchObject({ Authorization: 'Bearer token-1' });
+  });
+
   it('lists entity types from their page', async () => {
     const { api } = setup(() => json({ items: [{ name: 'account', displayName: 'Account' }], nextCursor: '' }));
     expect(await api.entityTypes()).toEqual([{ name: 'account', displayName: 'Account' }]);
@@ -119,6 +144,13 @@ describe('errors', () => {
     const err = await api.me().catch((e: unknown) => e);
     expect(calls).toHaveLength(2);
     expect(readableError(err, 'load')).toBe('Sign in again');
+  });
+
+  it('gives a refused synchronization (server mode) as a 409 with the reason', async () => {
+    const { api } = setup(() => problem(409, { detail: 'synchronization runs on the server in this organisation' }));
+    const err = (await api.synchronize().catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 409, method: 'POST', path: '/sync', detail: 'synchronization runs on the server in this organisation' });
   });
 
   it('maps a 404 from /track to "not in your mailbox"', async () => {

@@ -85,6 +85,18 @@ export interface ItemTracking {
   reason?: string;
 }
 
+/**
+ * How the tenant synchronizes mailboxes: client — only while the user has the add-in open, which asks
+ * with POST /sync; server — in the background, where POST /sync is refused (409).
+ */
+export type SyncMode = 'client' | 'server';
+
+/** The caller's personal options, the tenant's defaults where they chose none. */
+export interface MyOptions {
+  syncIntervalMinutes: number;
+  autoTrack: string;
+}
+
 /** The caller (GET /me). */
 export interface Me {
   userId: string;
@@ -92,7 +104,16 @@ export interface Me {
   upn: string;
   displayName?: string;
   roles: string[];
-  syncMode: string;
+  syncMode: SyncMode;
+  options: MyOptions;
+}
+
+/** A manual synchronization the server accepted (POST /sync, 202). */
+export interface SyncRequested {
+  mailbox: string;
+  queued: boolean;
+  /** When the server recorded the request, RFC 3339. */
+  requestedAt: string;
 }
 
 /** What a Track or Set Regarding click sends. */
@@ -151,6 +172,11 @@ export interface ApiClient {
   itemTracking(itemId: string): Promise<ItemTracking>;
   setRegarding(itemId: string, body: TrackBody): Promise<TrackRequest>;
   untrack(itemId: string): Promise<TrackRequest>;
+  /**
+   * synchronize asks for the caller's mailbox to synchronize now (client mode). In server mode the
+   * server refuses it: an ApiError with status 409.
+   */
+  synchronize(): Promise<SyncRequested>;
   /**
    * watch follows a click until it is done or failed, calling onState for each state seen, and returns
    * the last. It reads the server-sent events of /track/{id}/events with fetch (EventSource cannot send
@@ -369,6 +395,7 @@ export function createApi(deps: ApiDeps): ApiClient {
       return json<TrackRequest>('PUT', `/items/${enc(itemId)}/tracking`, { body: rest });
     },
     untrack: (itemId) => json<TrackRequest>('DELETE', `/items/${enc(itemId)}/tracking`),
+    synchronize: () => json<SyncRequested>('POST', '/sync'),
 
     async watch(id, onState, opts = {}) {
       const { signal } = opts;

@@ -5,7 +5,7 @@ import { AuthError } from './auth.ts';
 import { OfficeError } from './office.ts';
 
 /** What the user was doing when an error came: it decides what a 404 means. */
-export type Operation = 'load' | 'track' | 'setRegarding' | 'untrack' | 'search' | 'watch';
+export type Operation = 'load' | 'track' | 'setRegarding' | 'untrack' | 'search' | 'watch' | 'sync';
 
 /** The fixed sentences of the known cases. */
 export const text = {

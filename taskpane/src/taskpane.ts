@@ -1,8 +1,22 @@
 // The taskpane screen: the open item's tracking state, what it is regarding, who its parties resolved
 // to, a search to pick the regarding record, and Track / Set Regarding / Untrack with live progress.
-// It re-renders when a pinned taskpane moves to another item.
+// It re-renders when a pinned taskpane moves to another item. In a client-mode tenant it also keeps the
+// user's mailbox synchronizing while it is open: POST /sync when it opens, then at the user's interval,
+// and a "Synchronize now" button; in server mode the server synchronizes and the button is not shown.
 
-import { createApi, isOpen, type ApiClient, type CrmRecord, type ItemTracking, type Party, type TrackBody, type TrackRequest, type TrackState } from './api.ts';
+import {
+  ApiError,
+  createApi,
+  isOpen,
+  type ApiClient,
+  type CrmRecord,
+  type ItemTracking,
+  type Me,
+  type Party,
+  type TrackBody,
+  type TrackRequest,
+  type TrackState,
+} from './api.ts';
 import { createTokenSource, loadConfig } from './auth.ts';
 import { failureText, readableError } from './messages.ts';
 import { officeAdapter, type CurrentItem, type OfficeAdapter } from './office.ts';
@@ -16,6 +30,25 @@ export interface TaskpaneDeps {
   debounceMs?: number;
   /** How often a click is polled when its event stream is not available; 500 ms by default. */
   pollMs?: number;
+}
+
+/** The interval of the automatic synchronization when /me gives none, as the server's default. */
+export const defaultSyncIntervalMinutes = 15;
+/** The longest interval the server allows. */
+const maxSyncIntervalMinutes = 1440;
+
+/** syncIntervalMs is the user's interval in milliseconds: whole minutes, at least 1, at most a day. */
+export function syncIntervalMs(me: Pick<Me, 'options'> | null | undefined): number {
+  const given = me?.options?.syncIntervalMinutes;
+  const minutes = typeof given === 'number' && Number.isFinite(given) ? Math.round(given) : defaultSyncIntervalMinutes;
+  return Math.min(Math.max(minutes, 1), maxSyncIntervalMinutes) * 60_000;
+}
+
+/** clock is a time as HH:MM in the user's time zone, or '' for a time that does not parse. */
+export function clock(rfc3339: string): string {
+  const t = new Date(rfc3339);
+  if (Number.isNaN(t.getTime())) return '';
+  return `${String(t.getHours()).padStart(2, '0')}:${String(t.getMinutes()).padStart(2, '0')}`;
 }
 
 /** A mounted taskpane. */
@@ -33,6 +66,10 @@ const markup = `
     <img class="logo" src="/taskpane/icons/icon-32.png" alt="" width="20" height="20">
     <h1>crmsync</h1>
   </header>
+  <section class="sync" data-testid="sync" aria-label="Synchronization" hidden>
+    <fluent-button appearance="outline" data-testid="sync-now" aria-label="Synchronize now">Synchronize now</fluent-button>
+    <span class="sync-status" data-testid="sync-status" role="status"></span>
+  </section>
   <p class="subject" data-role="subject"></p>
 
   <section class="status" aria-label="Tracking">
@@ -126,6 +163,9 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
     untrack: q('[data-testid="untrack-button"]'),
     parties: q('[data-testid="parties"]'),
     partiesHint: q('[data-role="parties-hint"]'),
+    sync: q('[data-testid="sync"]'),
+    syncNow: q('[data-testid="sync-now"]'),
+    syncStatus: q('[data-testid="sync-status"]'),
   };
 
   // What is shown. gen grows with every item change so that answers about the previous item are dropped.
@@ -492,6 +532,105 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
   onClick(el.setRegarding, 'setRegarding');
   onClick(el.untrack, 'untrack');
 
+  // ---- synchronization (client mode)
+  //
+  // Shown once /me says client mode. One POST /sync when the pane opens, then one every interval while it
+  // stays open and visible (a hidden pane waits, and catches up when shown again if one came due); the
+  // button asks at once and the interval counts from there. A 409 means the tenant synchronizes on the
+  // server now: the button goes and the timer stops. Without /me the section stays hidden.
+
+  let syncOn = false;
+  let syncEvery = syncIntervalMs(null);
+  let syncTimer: ReturnType<typeof setTimeout> | undefined;
+  let syncing = false;
+  /** When the last request went out (Date.now()); 0: none yet. */
+  let lastSync = 0;
+
+  const hiddenPage = () => document.visibilityState === 'hidden';
+
+  function syncStatus(message: string, state: 'busy' | 'requested' | 'error' | ''): void {
+    el.syncStatus.textContent = message;
+    if (state) el.syncStatus.dataset.state = state;
+    else delete el.syncStatus.dataset.state;
+  }
+
+  function stopSync(): void {
+    syncOn = false;
+    clearTimeout(syncTimer);
+    syncTimer = undefined;
+    el.sync.hidden = true;
+    syncStatus('', '');
+  }
+
+  /** scheduleSync sets the timer for the next automatic request, in ms; none while the page is hidden. */
+  function scheduleSync(delay: number): void {
+    clearTimeout(syncTimer);
+    syncTimer = undefined;
+    if (!syncOn || destroyed || hiddenPage()) return;
+    syncTimer = setTimeout(() => void synchronize(), Math.max(delay, 0));
+  }
+
+  async function synchronize(): Promise<void> {
+    if (!syncOn || destroyed) return;
+    if (syncing) {
+      // The last request is taking longer than the interval: try again an interval from now.
+      scheduleSync(syncEvery);
+      return;
+    }
+    syncing = true;
+    lastSync = Date.now();
+    scheduleSync(syncEvery);
+    setDisabled(el.syncNow, true);
+    syncStatus('Synchronizing…', 'busy');
+    try {
+      const r = await api.synchronize();
+      if (destroyed || !syncOn) return;
+      const at = clock(r.requestedAt);
+      syncStatus(at ? `Synchronization requested at ${at}` : 'Synchronization requested', 'requested');
+    } catch (e) {
+      if (destroyed || !syncOn) return;
+      if (e instanceof ApiError && e.status === 409) {
+        // The tenant moved to server mode since the pane opened.
+        stopSync();
+        return;
+      }
+      syncStatus(`Synchronization failed: ${readableError(e, 'sync')}`, 'error');
+    } finally {
+      syncing = false;
+      if (!destroyed) setDisabled(el.syncNow, false);
+    }
+  }
+
+  function onVisibility(): void {
+    if (!syncOn || destroyed) return;
+    if (hiddenPage()) {
+      clearTimeout(syncTimer);
+      syncTimer = undefined;
+      return;
+    }
+    const due = lastSync === 0 ? 0 : lastSync + syncEvery - Date.now();
+    if (due <= 0) void synchronize();
+    else scheduleSync(due);
+  }
+
+  el.syncNow.addEventListener('click', () => {
+    if (el.syncNow.hasAttribute('disabled')) return;
+    void synchronize();
+  });
+  document.addEventListener('visibilitychange', onVisibility);
+
+  api.me().then(
+    (me) => {
+      if (destroyed || me?.syncMode !== 'client') return;
+      syncOn = true;
+      syncEvery = syncIntervalMs(me);
+      el.sync.hidden = false;
+      if (hiddenPage()) return; // the first request goes when the pane is shown
+      void synchronize();
+    },
+    () => undefined, // without /me the pane still tracks; it just offers no synchronization
+  );
+
   // ---- the item
 
   async function load(): Promise<void> {
@@ -561,6 +700,8 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
       destroyed = true;
       gen++;
       clearTimeout(searchTimer);
+      clearTimeout(syncTimer);
+      document.removeEventListener('visibilitychange', onVisibility);
       searchAbort?.abort();
       watchAbort?.abort();
       root.replaceChildren();

@@ -1,7 +1,7 @@
 // Stand-ins for tests: a fake Office.js (set as globalThis.Office) and a fake API client.
 
 import { vi } from 'vitest';
-import type { ApiClient, CrmRecord, ItemTracking, TrackRequest } from '../api.ts';
+import type { ApiClient, CrmRecord, ItemTracking, Me, SyncRequested, TrackRequest } from '../api.ts';
 
 /** The open item a fake Office shows. */
 export interface FakeItemInit {
@@ -175,10 +175,28 @@ export function untrackedItem(over: Partial<ItemTracking> = {}): ItemTracking {
   return { itemId: restId('ews-1'), tracked: false, activity: null, record: null, pending: null, ...over };
 }
 
+/** The caller, alice, in a client-mode tenant with the default interval. */
+export function me(over: Partial<Me> = {}): Me {
+  return {
+    userId: 'u1',
+    tenantId: 't1',
+    upn: 'alice@contoso.test',
+    roles: ['user'],
+    syncMode: 'client',
+    options: { syncIntervalMinutes: 15, autoTrack: 'responses' },
+    ...over,
+  };
+}
+
+/** What POST /sync answers in client mode. */
+export function syncRequested(over: Partial<SyncRequested> = {}): SyncRequested {
+  return { mailbox: 'alice@contoso.test', queued: true, requestedAt: '2025-05-06T07:08:09Z', ...over };
+}
+
 /** fakeApi is an ApiClient of vi.fn()s, with harmless defaults. */
 export function fakeApi(over: Partial<ApiClient> = {}): { [K in keyof ApiClient]: ReturnType<typeof vi.fn> & ApiClient[K] } {
   const api = {
-    me: vi.fn(async () => ({ userId: 'u1', tenantId: 't1', upn: 'alice@contoso.test', roles: ['user'], syncMode: 'client' })),
+    me: vi.fn(async () => me()),
     entityTypes: vi.fn(async () => [
       { name: 'account', displayName: 'Account', pluralName: 'Accounts', builtIn: true },
       { name: 'contact', displayName: 'Contact', pluralName: 'Contacts', builtIn: true },
@@ -190,6 +208,7 @@ export function fakeApi(over: Partial<ApiClient> = {}): { [K in keyof ApiClient]
     itemTracking: vi.fn(async () => untrackedItem()),
     setRegarding: vi.fn(async () => request({ action: 'set_regarding' })),
     untrack: vi.fn(async () => request({ action: 'untrack' })),
+    synchronize: vi.fn(async () => syncRequested()),
     watch: vi.fn(async (id: string, onState: (r: TrackRequest) => void) => {
       const r = doneRequest({ id });
       onState(r);
