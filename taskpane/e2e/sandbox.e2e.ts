@@ -44,6 +44,31 @@ async function api<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** send calls crmsync's API as alice with a JSON body, and gives the status and the parsed answer. */
+async function send<T>(method: 'PUT' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${service().base}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+interface AdminSettings {
+  syncMode: 'client' | 'server';
+  defaultAutoTrack: string;
+  minSyncIntervalMinutes: number;
+  untrackDeletes: boolean;
+  trackSentItems: boolean;
+}
+
+/** setSyncMode switches the demo tenant's synchronization mode (alice is an admin). */
+async function setSyncMode(settings: AdminSettings, syncMode: AdminSettings['syncMode']): Promise<void> {
+  const res = await send<AdminSettings>('PUT', '/admin/settings', { ...settings, syncMode });
+  if (res.status !== 200 || res.body.syncMode !== syncMode) throw new Error(`PUT /admin/settings: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 async function faults(method: 'POST' | 'DELETE', body?: unknown): Promise<void> {
   const res = await fetch(`${service().base}/dev/outlook/faults`, {
     method,
@@ -272,4 +297,61 @@ describe('the Outlook sandbox', () => {
       expect(await text(s.pane.locator('[data-testid="error"]'))).toBe('');
       await s.shots.take(s.page, 'bob');
     }));
+
+  it('synchronizes on demand in client mode; no Synchronize button in server mode', async () => {
+    const settings = await api<AdminSettings>('/admin/settings');
+    expect(settings.syncMode).toBe('client'); // the demo tenant's mode
+    try {
+      await inSandbox('synchronize', async (s) => {
+        /** The POSTs to /api/v1/sync the taskpane sent, with their statuses. */
+        const posts: number[] = [];
+        s.page.on('response', (r) => {
+          if (r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/sync') posts.push(r.status());
+        });
+        const button = s.pane.getByRole('button', { name: 'Synchronize now' });
+        const status = s.pane.locator('[data-testid="sync-status"]');
+        const requested = async () => {
+          const t = await text(status);
+          return /^Synchronization requested at \d\d:\d\d$/.test(t) ? t : undefined;
+        };
+
+        // Client mode: the pane asked once when it opened, and offers the button.
+        await button.waitFor({ state: 'visible' });
+        await eventually('the request made at open', requested);
+        await s.shots.take(s.page, 'client-mode');
+
+        const before = posts.length;
+        const answered = s.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/sync');
+        await button.click();
+        expect((await answered).status()).toBe(202);
+        await eventually('the requested status after the click', requested);
+        expect(posts.length).toBe(before + 1);
+        await s.shots.take(s.page, 'requested');
+
+        // The tenant moves to server mode while the pane is open: the next click gets 409 and the button goes.
+        await setSyncMode(settings, 'server');
+        const refused = await send<{ status: number; detail: string }>('POST', '/sync');
+        expect(refused).toMatchObject({ status: 409, body: { detail: 'synchronization runs on the server in this organisation' } });
+        await button.click();
+        await eventually('the button to go after a 409', async () => ((await button.isVisible()) ? undefined : true));
+        expect(posts.at(-1)).toBe(409);
+        await s.shots.take(s.page, 'refused');
+
+        // Opened again in server mode: no button, and no request.
+        const sent = posts.length;
+        const me = s.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/me' && r.request().frame().url().includes('/taskpane.html'));
+        await s.page.reload();
+        await s.page.locator('[data-testid="item"]').first().waitFor();
+        await s.pane.locator('[data-testid="tracking-state"]').waitFor();
+        expect(((await (await me).json()) as { syncMode: string }).syncMode).toBe('server');
+        await select(s, 'Spring order arrived late');
+        expect(await s.pane.locator('[data-testid="sync-now"]').isVisible()).toBe(false);
+        expect(await s.pane.locator('[data-testid="track-button"]').isVisible()).toBe(true);
+        expect(posts.length).toBe(sent);
+        await s.shots.take(s.page, 'server-mode');
+      });
+    } finally {
+      await setSyncMode(settings, 'client');
+    }
+  });
 });
