@@ -40,6 +40,10 @@ type Options struct {
 	// MaxConcurrentPerMailbox bounds the Graph calls in flight for one mailbox, across every caller of the
 	// Client. Default 4, Graph's limit per app per mailbox.
 	MaxConcurrentPerMailbox int
+	// RequestsPerTenMinutes bounds the Graph calls made to one mailbox in any ten minutes. Default
+	// 10,000, Graph's limit per app per mailbox; with DevToken (a fake Graph, which has no such limit)
+	// the default is no bound.
+	RequestsPerTenMinutes int
 	// HTTPClient is the base transport; Graph and Entra requests go through it. Default: 30s timeout.
 	HTTPClient *http.Client
 	// Logger receives diagnostics. Default: slog.Default().
@@ -53,7 +57,9 @@ const (
 	defaultBaseURL       = "https://graph.microsoft.com/v1.0"
 	defaultAuthority     = "https://login.microsoftonline.com"
 	defaultMaxConcurrent = 4
-	defaultTimeout       = 30 * time.Second
+	// defaultRequestsPerTenMinutes is Graph's limit of requests per ten minutes per app and mailbox.
+	defaultRequestsPerTenMinutes = 10000
+	defaultTimeout               = 30 * time.Second
 
 	// oboSessionTTL bounds how long an on-behalf-of session stays cached: the user's assertion has expired
 	// by then, so the session could not mint another token anyway.
@@ -115,7 +121,11 @@ func NewClient(opts Options) (*Client, error) {
 	if size <= 0 {
 		size = defaultMaxConcurrent
 	}
-	c.limits = newLimiter(size)
+	budget := opts.RequestsPerTenMinutes
+	if budget <= 0 && opts.DevToken == "" {
+		budget = defaultRequestsPerTenMinutes
+	}
+	c.limits = newLimiter(size, budget)
 
 	base, err := url.Parse(c.baseURL)
 	if err != nil || base.Host == "" {
@@ -193,7 +203,7 @@ func (c *Client) Mailbox(u User) (*Mailbox, error) {
 	return &Mailbox{
 		graph: s.graph,
 		user:  u.ObjectID,
-		sem:   c.limits.semaphore(u.TenantID + "/" + u.ObjectID),
+		sem:   c.limits.gate(u.TenantID + "/" + u.ObjectID),
 		log:   c.log.With("user", u.ObjectID),
 	}, nil
 }

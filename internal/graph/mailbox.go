@@ -20,7 +20,7 @@ import (
 type Mailbox struct {
 	graph *msgraphsdk.GraphServiceClient
 	user  string // object id: the mailbox is /users/{user}
-	sem   semaphore
+	sem   *gate
 	log   *slog.Logger
 }
 
