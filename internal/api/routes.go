@@ -56,6 +56,9 @@ func (s *Server) routes() {
 
 	v1.GET("/activities", s.listActivities)
 	v1.GET("/activities/:id", s.getActivity)
+	v1.POST("/activities", s.createActivity)
+	v1.PUT("/activities/:id", s.replaceActivity)
+	v1.DELETE("/activities/:id", s.deleteActivity)
 
 	// Synchronization settings: personal options and the manual Synchronize, filters, field mappings,
 	// and the admin settings and security the synchronization obeys.
