@@ -131,6 +131,9 @@ func (e *DeltaEngine) syncFolder(ctx context.Context, m Mailbox, mb MailReader, 
 		if err != nil {
 			return queued, fmt.Errorf("synchronize folder %s: %w", folder, err)
 		}
+		if deltaLink == link {
+			return queued, nil // nothing changed: a quiet pass writes nothing
+		}
 		return queued, e.store.SaveDeltaLink(ctx, m.TenantID, m.UserID, folder, deltaLink)
 	}
 }

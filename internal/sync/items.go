@@ -221,6 +221,9 @@ func (p *pass) pull(ctx context.Context, k kindSync) error {
 		if err != nil {
 			return err
 		}
+		if deltaLink == link {
+			return nil // nothing changed: a quiet pass writes nothing
+		}
 		return p.store.SaveDeltaLink(ctx, p.m.TenantID, p.m.UserID, folder, deltaLink)
 	}
 }
@@ -476,8 +479,17 @@ func (p *pass) push(ctx context.Context, k kindSync, filters []crm.Filter) error
 	if err := p.each(ctx, candidates, func(ctx context.Context, c crmItem) error { return p.pushOne(ctx, k, filters, c) }); err != nil {
 		return err
 	}
+	if !full && len(candidates) == 0 && readAt.Sub(watermark) < pushStateRefresh {
+		// Nothing changed: the next pass may as well look from the same point, and a quiet pass writes
+		// nothing.
+		return nil
+	}
 	return p.store.SavePushState(ctx, p.m.TenantID, p.m.UserID, string(k.kind()), fp, readAt)
 }
+
+// pushStateRefresh is how old a quiet mailbox's push watermark may grow before it is moved on anyway, so
+// the query of changes since it stays small.
+const pushStateRefresh = time.Hour
 
 // each runs fn over the items, pushConcurrency at a time, and returns the first error.
 func (p *pass) each(ctx context.Context, list []crmItem, fn func(context.Context, crmItem) error) error {
