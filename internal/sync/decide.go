@@ -17,6 +17,8 @@ type values map[string]string
 type fieldRules struct {
 	readable func(field string) bool
 	writable func(field string) bool
+	// outlookReadOnly: nothing may be written to the Outlook item (a meeting someone else organizes).
+	outlookReadOnly bool
 }
 
 // sides are the two copies of a linked item. Outlook nil means "as agreed": the pass has already read
@@ -60,7 +62,7 @@ func decide(maps []crm.FieldMapping, s sides, rules fieldRules) decision {
 			o = s.outlook[f]
 		}
 		readable := rules.readable(f)
-		toOutlook := readable && (m.Direction == crm.DirectionToOutlook || m.Direction == crm.DirectionTwoWay)
+		toOutlook := readable && !rules.outlookReadOnly && (m.Direction == crm.DirectionToOutlook || m.Direction == crm.DirectionTwoWay)
 		toCRM := m.Direction == crm.DirectionToCRM || m.Direction == crm.DirectionTwoWay
 		crmChanged, outlookChanged := c != agreed, o != agreed
 		if !readable {
@@ -84,6 +86,9 @@ func decide(maps []crm.FieldMapping, s sides, rules fieldRules) decision {
 			d.takeOutlook(f, c, o, toOutlook, toCRM, rules)
 		default: // both changed, to different values
 			switch {
+			case rules.outlookReadOnly:
+				d.agreed[f] = agreed
+				d.takeOutlook(f, c, o, false, toCRM, rules)
 			case m.Direction == crm.DirectionToOutlook:
 				d.toOutlook[f], d.agreed[f] = c, c
 			case m.Direction == crm.DirectionToCRM:

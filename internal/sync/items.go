@@ -363,7 +363,9 @@ func (p *pass) reconcile(ctx context.Context, k kindSync, l crm.ItemLink, ci crm
 		s.outlook, s.outlookAt = out.Values, out.Modified
 		l.ChangeKey = out.ChangeKey
 	}
-	d := decide(maps, s, p.rules(k, ci))
+	rules := p.rules(k, ci)
+	rules.outlookReadOnly = out != nil && out.ReadOnly
+	d := decide(maps, s, rules)
 	for _, c := range d.conflicts {
 		p.logger.Warn("synchronization conflict: the later change wins", "user", p.m.UserID, "kind", k.kind(), "item", l.ItemID,
 			"crmId", ci.ID, "field", c.Field, "crmValue", c.CRMValue, "outlookValue", c.OutlookValue, "winner", c.Winner)
@@ -541,6 +543,16 @@ func (p *pass) pushOne(ctx context.Context, k kindSync, filters []crm.Filter, c 
 		return p.crmGone(ctx, k, l, c)
 	case linked && isRemoved(l):
 		return nil // the user deleted the Outlook copy: not pushed again while it stays in the filter
+	case linked && !isPending(l) && !l.CreatedByUs && k.kind() == outlook.KindAppointment:
+		// A tracked meeting may be someone else's, which crmsync may not change: read it first.
+		out, err := k.read(ctx, p, l.ItemID)
+		if errors.Is(err, outlook.ErrNotFound) {
+			return p.removedInOutlook(ctx, k, l.ItemID)
+		}
+		if err != nil {
+			return err
+		}
+		return p.reconcile(ctx, k, l, c, &out)
 	case linked && !isPending(l):
 		return p.reconcile(ctx, k, l, c, nil)
 	case matches:

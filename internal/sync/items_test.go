@@ -528,3 +528,38 @@ func TestEventLeavingTheWindowStaysLinked(t *testing.T) {
 		e.mustLink(e.alice, outlook.KindAppointment, a.ID)
 	})
 }
+
+// A tracked meeting someone else organizes is theirs to change: CRM edits do not reach it, while its
+// own changes still flow to the CRM.
+func TestMeetingOrganizedBySomeoneElseIsNotWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newItemsEnv(t, s)
+		start := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Hour)
+		ev := e.fake.AddEvent(e.alice.ObjectID, outlook.Event{Subject: "Their meeting", Start: start, End: start.Add(time.Hour),
+			Organizer: outlook.Address{Email: "olga@fabrikam.test"}, IsOrganizer: false,
+			Attendees: []outlook.Attendee{{Address: outlook.Address{Email: e.alice.UPN}, Type: "required"}}})
+		a := e.appointment(e.alice, "Their meeting", start, e.alice.UPN)
+		if err := s.SaveItemLink(e.ctx, crm.ItemLink{TenantID: e.tenant.ID, UserID: e.alice.ID, ItemID: ev.ID, Kind: string(outlook.KindAppointment),
+			ActivityID: a.ID, Reason: crm.ReasonTracked}); err != nil {
+			t.Fatal(err)
+		}
+		e.mustPass(e.alice)
+		secondTick()
+		subject := "Renamed in the CRM"
+		e.patchActivity(a.ID, store.ActivityPatch{Subject: &subject})
+		before := len(e.fake.Bodies(e.alice.ObjectID))
+		e.mustPass(e.alice)
+		if got, _ := e.fake.Event(e.alice.ObjectID, ev.ID); got.Subject != "Their meeting" {
+			t.Fatalf("the organizer's meeting was renamed to %q", got.Subject)
+		}
+		if writes := e.fake.Bodies(e.alice.ObjectID)[before:]; len(writes) != 0 {
+			t.Fatalf("wrote to someone else's meeting: %q", writes)
+		}
+		secondTick()
+		e.fake.UpdateEvent(e.alice.ObjectID, ev.ID, func(ev *outlook.Event) { ev.Location = "Their office" })
+		e.mustPass(e.alice)
+		if got := e.activity(a.ID); got.Location != "Their office" {
+			t.Fatalf("CRM location = %q, want the organizer's change", got.Location)
+		}
+	})
+}

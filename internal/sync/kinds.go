@@ -57,6 +57,9 @@ type outlookItem struct {
 	Values        values
 	Categories    []string
 	Stamp         string // read only by reads, not by deltas
+	// ReadOnly: crmsync may not change it, such as a meeting someone else organizes, whose details only
+	// the organizer changes; its changes still flow to the CRM.
+	ReadOnly bool
 }
 
 type itemPage struct {
@@ -85,7 +88,8 @@ type kindSync interface {
 }
 
 func eventItem(e outlook.Event) outlookItem {
-	return outlookItem{ID: e.ID, ChangeKey: e.ChangeKey, Modified: e.LastModified, Values: eventValues(e), Categories: e.Categories, Stamp: e.Stamp}
+	return outlookItem{ID: e.ID, ChangeKey: e.ChangeKey, Modified: e.LastModified, Values: eventValues(e), Categories: e.Categories, Stamp: e.Stamp,
+		ReadOnly: e.ID != "" && !e.IsOrganizer}
 }
 
 func contactItem(c outlook.Contact) outlookItem {
