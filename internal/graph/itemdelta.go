@@ -99,6 +99,32 @@ func (m *Mailbox) TasksDelta(ctx context.Context, listID, link string) (outlook.
 // DefaultTaskList returns the id of the mailbox's default To Do list (wellknownListName "defaultList",
 // "Tasks" in Outlook), or outlook.ErrNotFound when it has none.
 func (m *Mailbox) DefaultTaskList(ctx context.Context) (string, error) {
+	def, _, err := m.taskLists(ctx)
+	if err == nil && def == "" {
+		err = fmt.Errorf("find the default To Do list: %w: the mailbox has none", outlook.ErrNotFound)
+	}
+	return def, err
+}
+
+// TaskLists returns the ids of every To Do list of the mailbox, the default list first.
+func (m *Mailbox) TaskLists(ctx context.Context) ([]string, error) {
+	def, all, err := m.taskLists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(all))
+	if def != "" {
+		out = append(out, def)
+	}
+	for _, id := range all {
+		if id != def {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+func (m *Mailbox) taskLists(ctx context.Context) (def string, all []string, err error) {
 	builder := m.me().Todo().Lists()
 	config := &users.ItemTodoListsRequestBuilderGetRequestConfiguration{Headers: preferImmutable()}
 	for {
@@ -106,16 +132,20 @@ func (m *Mailbox) DefaultTaskList(ctx context.Context) (string, error) {
 			return builder.Get(ctx, config)
 		})
 		if err != nil {
-			return "", fmt.Errorf("find the default To Do list: %w", err)
+			return "", nil, fmt.Errorf("list the To Do lists: %w", err)
 		}
 		for _, l := range resp.GetValue() {
-			if l != nil && l.GetWellknownListName() != nil && *l.GetWellknownListName() == models.DEFAULTLIST_WELLKNOWNLISTNAME {
-				return deref(l.GetId()), nil
+			if l == nil || deref(l.GetId()) == "" {
+				continue
+			}
+			all = append(all, deref(l.GetId()))
+			if l.GetWellknownListName() != nil && *l.GetWellknownListName() == models.DEFAULTLIST_WELLKNOWNLISTNAME {
+				def = deref(l.GetId())
 			}
 		}
 		next := deref(resp.GetOdataNextLink())
 		if next == "" {
-			return "", fmt.Errorf("find the default To Do list: %w: the mailbox has none", outlook.ErrNotFound)
+			return def, all, nil
 		}
 		builder = builder.WithUrl(next)
 	}

@@ -22,7 +22,7 @@ import (
 const (
 	FolderCalendar = "calendar"
 	FolderContacts = "contacts"
-	FolderTasks    = "todo"
+	FolderTasks    = "todo" // one per To Do list: "todo:<list id>"
 	// folderCalendarWindow keeps the start of the calendar view window the calendar's delta link covers.
 	folderCalendarWindow = "calendar-window"
 )
@@ -198,21 +198,33 @@ func (p *pass) canRead(k kindSync, it crmItem) bool {
 	return !it.Deleted && p.policy.Can(p.actor, k.recordType(), crm.OpRead, it.OwnerID)
 }
 
-// pull follows the kind's Outlook delta to its end, reconciling every changed linked item, and saves the
-// new delta link only then.
+// pull follows each of the kind's Outlook deltas to its end, reconciling every changed linked item, and
+// saves a delta link only then.
 func (p *pass) pull(ctx context.Context, k kindSync) error {
-	folder := folderOf(k)
 	if k.kind() == outlook.KindAppointment {
 		if err := p.moveCalendarWindow(ctx); err != nil {
 			return err
 		}
 	}
+	folders, err := k.folders(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, folder := range folders {
+		if err := p.pullFolder(ctx, k, folder); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pass) pullFolder(ctx context.Context, k kindSync, folder string) error {
 	link, _, err := p.store.DeltaLink(ctx, p.m.TenantID, p.m.UserID, folder)
 	if err != nil && !crm.IsNotFound(err) {
 		return err
 	}
 	for reset := false; ; {
-		deltaLink, err := p.pullRound(ctx, k, link)
+		deltaLink, err := p.pullRound(ctx, k, folder, link)
 		if errors.Is(err, outlook.ErrSyncReset) && !reset {
 			p.logger.Info("delta state expired; resynchronizing", "user", p.m.UserID, "folder", folder)
 			link, reset = "", true
@@ -228,9 +240,9 @@ func (p *pass) pull(ctx context.Context, k kindSync) error {
 	}
 }
 
-func (p *pass) pullRound(ctx context.Context, k kindSync, link string) (string, error) {
+func (p *pass) pullRound(ctx context.Context, k kindSync, folder, link string) (string, error) {
 	for {
-		page, err := k.delta(ctx, p, link)
+		page, err := k.delta(ctx, p, folder, link)
 		if err != nil {
 			return "", err
 		}
@@ -620,16 +632,6 @@ func (p *pass) kindFingerprint(k kindSync, filters []crm.Filter) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func folderOf(k kindSync) string {
-	switch k.kind() {
-	case outlook.KindAppointment:
-		return FolderCalendar
-	case outlook.KindContact:
-		return FolderContacts
-	default:
-		return FolderTasks
-	}
-}
 
 // calendarWindow is the calendar view the pass follows.
 func (p *pass) calendarWindow() (time.Time, time.Time) {

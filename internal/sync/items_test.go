@@ -563,3 +563,30 @@ func TestMeetingOrganizedBySomeoneElseIsNotWritten(t *testing.T) {
 		}
 	})
 }
+
+// A task tracked from any To Do list is kept in step, not only those of the default list.
+func TestTrackedTaskInAnotherListFlowsToCRM(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newItemsEnv(t, s)
+		list := e.fake.AddTaskList(e.alice.ObjectID, "Projects")
+		tk := e.fake.AddTask(e.alice.ObjectID, list, outlook.Task{Title: "Draft the plan", Status: "notStarted"})
+		a, err := s.CreateActivity(e.ctx, e.tenant.ID, crm.Activity{Type: crm.ActivityTask, Subject: "Draft the plan", Status: "open", OwnerID: e.alice.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveItemLink(e.ctx, crm.ItemLink{TenantID: e.tenant.ID, UserID: e.alice.ID, ItemID: tk.ID, Kind: string(outlook.KindTask),
+			ActivityID: a.ID, Reason: crm.ReasonTracked}); err != nil {
+			t.Fatal(err)
+		}
+		e.mustPass(e.alice)
+		secondTick()
+		e.fake.UpdateTask(e.alice.ObjectID, tk.ID, func(t *outlook.Task) { t.Status = "completed" })
+		e.mustPass(e.alice)
+		if got := e.activity(a.ID); got.Status != "completed" {
+			t.Fatalf("CRM status = %q, want completed from the Projects list", got.Status)
+		}
+		if n := len(e.fake.Tasks(e.alice.ObjectID)); n != 1 {
+			t.Fatalf("To Do has %d tasks, want 1: a tracked task is not pushed again", n)
+		}
+	})
+}

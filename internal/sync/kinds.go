@@ -18,6 +18,7 @@ type Items interface {
 	EventsDelta(ctx context.Context, link string, start, end time.Time) (outlook.ItemPage[outlook.Event], error)
 	ContactsDelta(ctx context.Context, link string) (outlook.ItemPage[outlook.Contact], error)
 	DefaultTaskList(ctx context.Context) (string, error)
+	TaskLists(ctx context.Context) ([]string, error)
 	TasksDelta(ctx context.Context, listID, link string) (outlook.ItemPage[outlook.Task], error)
 
 	Event(ctx context.Context, id string) (outlook.Event, error)
@@ -79,7 +80,9 @@ type kindSync interface {
 	changed(ctx context.Context, p *pass, owner string, since time.Time) ([]crmItem, error)
 	load(ctx context.Context, p *pass, id string) (crmItem, error) // deleted ones included
 	writeCRM(ctx context.Context, p *pass, it crmItem, v values) error
-	delta(ctx context.Context, p *pass, link string) (itemPage, error)
+	// folders names the delta collections of the kind, as sync_state keys them.
+	folders(ctx context.Context, p *pass) ([]string, error)
+	delta(ctx context.Context, p *pass, folder, link string) (itemPage, error)
 	read(ctx context.Context, p *pass, id string) (outlookItem, error)
 	create(ctx context.Context, p *pass, v values, crmID string) (outlookItem, error)
 	update(ctx context.Context, p *pass, id string, v values, props []string) (outlookItem, error)
@@ -194,7 +197,9 @@ type appointments struct{ activityKind }
 func (appointments) kind() outlook.Kind { return outlook.KindAppointment }
 func (appointments) itemKind() string   { return crm.ItemAppointment }
 
-func (appointments) delta(ctx context.Context, p *pass, link string) (itemPage, error) {
+func (appointments) folders(context.Context, *pass) ([]string, error) { return []string{FolderCalendar}, nil }
+
+func (appointments) delta(ctx context.Context, p *pass, _, link string) (itemPage, error) {
 	start, end := p.calendarWindow()
 	pg, err := p.items.EventsDelta(ctx, link, start, end)
 	return pageOf(pg, eventItem), err
@@ -227,12 +232,22 @@ type tasks struct{ activityKind }
 func (tasks) kind() outlook.Kind { return outlook.KindTask }
 func (tasks) itemKind() string   { return crm.ItemTask }
 
-func (tasks) delta(ctx context.Context, p *pass, link string) (itemPage, error) {
-	list, err := p.taskList(ctx)
+// folders are every To Do list: a task tracked from any list is kept in step; filters push to the
+// default one.
+func (tasks) folders(ctx context.Context, p *pass) ([]string, error) {
+	lists, err := p.items.TaskLists(ctx)
 	if err != nil {
-		return itemPage{}, err
+		return nil, err
 	}
-	pg, err := p.items.TasksDelta(ctx, list, link)
+	out := make([]string, len(lists))
+	for i, id := range lists {
+		out[i] = FolderTasks + ":" + id
+	}
+	return out, nil
+}
+
+func (tasks) delta(ctx context.Context, p *pass, folder, link string) (itemPage, error) {
+	pg, err := p.items.TasksDelta(ctx, strings.TrimPrefix(folder, FolderTasks+":"), link)
 	return pageOf(pg, taskItem), err
 }
 
@@ -342,7 +357,9 @@ func (contacts) writeCRM(ctx context.Context, p *pass, it crmItem, v values) err
 	return err
 }
 
-func (contacts) delta(ctx context.Context, p *pass, link string) (itemPage, error) {
+func (contacts) folders(context.Context, *pass) ([]string, error) { return []string{FolderContacts}, nil }
+
+func (contacts) delta(ctx context.Context, p *pass, _, link string) (itemPage, error) {
 	pg, err := p.items.ContactsDelta(ctx, link)
 	return pageOf(pg, contactItem), err
 }
