@@ -632,7 +632,6 @@ func (p *pass) kindFingerprint(k kindSync, filters []crm.Filter) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-
 // calendarWindow is the calendar view the pass follows.
 func (p *pass) calendarWindow() (time.Time, time.Time) {
 	start := windowStart(p.now())

@@ -197,7 +197,9 @@ type appointments struct{ activityKind }
 func (appointments) kind() outlook.Kind { return outlook.KindAppointment }
 func (appointments) itemKind() string   { return crm.ItemAppointment }
 
-func (appointments) folders(context.Context, *pass) ([]string, error) { return []string{FolderCalendar}, nil }
+func (appointments) folders(context.Context, *pass) ([]string, error) {
+	return []string{FolderCalendar}, nil
+}
 
 func (appointments) delta(ctx context.Context, p *pass, _, link string) (itemPage, error) {
 	start, end := p.calendarWindow()
@@ -357,7 +359,9 @@ func (contacts) writeCRM(ctx context.Context, p *pass, it crmItem, v values) err
 	return err
 }
 
-func (contacts) folders(context.Context, *pass) ([]string, error) { return []string{FolderContacts}, nil }
+func (contacts) folders(context.Context, *pass) ([]string, error) {
+	return []string{FolderContacts}, nil
+}
 
 func (contacts) delta(ctx context.Context, p *pass, _, link string) (itemPage, error) {
 	pg, err := p.items.ContactsDelta(ctx, link)
