@@ -354,4 +354,81 @@ describe('the Outlook sandbox', () => {
       await setSyncMode(settings, 'client');
     }
   });
+
+  it('searches the offline records and keeps a Track click while crmsync cannot be reached, sending it back online', async () => {
+    // An offline filter for alice: every account she can read.
+    const filter = await send<{ id: string }>('POST', '/sync-filters', { name: 'e2e offline accounts', recordType: 'account', kind: 'offline' });
+    expect(filter.status).toBe(201);
+    try {
+      await inSandbox('offline', async (s) => {
+        // The pane opened before the filter existed for this page: open it again so it fetches the records.
+        const refreshed = s.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/offline');
+        await s.page.reload();
+        await s.pane.locator('[data-testid="tracking-state"]').waitFor();
+        expect((await refreshed).status()).toBe(200);
+        const frame = s.page.frames().find((f) => f.url().includes('/taskpane.html'));
+        if (!frame) throw new Error('no taskpane frame');
+        await eventually('the offline records to be stored', () =>
+          frame.evaluate(async () => {
+            // Opened only once the pane created it, so as not to create it without its stores.
+            if (!(await indexedDB.databases()).some((d) => d.name === 'crmsync-offline')) return undefined;
+            const db = await new Promise<IDBDatabase>((ok, fail) => {
+              const r = indexedDB.open('crmsync-offline');
+              r.onsuccess = () => ok(r.result);
+              r.onerror = () => fail(r.error);
+            });
+            try {
+              const n = await new Promise<number>((ok, fail) => {
+                const r = db.transaction('records').objectStore('records').count();
+                r.onsuccess = () => ok(r.result);
+                r.onerror = () => fail(r.error);
+              });
+              return n > 0 ? n : undefined;
+            } finally {
+              db.close();
+            }
+          }),
+        );
+        const subject = 'Spring order arrived late';
+        const itemId = await select(s, subject);
+        expect(await text(s.pane.locator('[data-testid="tracking-state"]'))).toBe('Not tracked');
+
+        // The connection goes.
+        await s.context.setOffline(true);
+        const input = s.pane.locator('[data-testid="search-input"]');
+        await input.click();
+        await input.pressSequentially('fabrikam');
+        const account = s.pane.locator('[data-testid="search-result"]', { hasText: 'Fabrikam, Inc.' });
+        await account.waitFor();
+        const note = s.pane.locator('[data-testid="search-offline"]');
+        expect(await note.isVisible()).toBe(true);
+        expect(await text(note)).toBe('offline — from your offline records');
+        expect(await s.pane.locator('[data-testid="error"]').isVisible()).toBe(false);
+        await s.shots.take(s.page, 'offline-search');
+        const accountId = await account.getAttribute('data-record-id');
+        await account.click();
+
+        await s.pane.locator('[data-testid="track-button"]:not([disabled])').click();
+        const queued = s.pane.locator('[data-testid="queued"]');
+        await queued.waitFor({ state: 'visible' });
+        expect(await text(queued)).toBe('Saved — will be sent when crmsync can be reached');
+        expect(await text(s.pane.locator('[data-testid="tracking-state"]'))).toBe('Not tracked');
+        await s.shots.take(s.page, 'queued');
+
+        // Back online: the browser says so, and the pane sends the click and follows it.
+        await s.context.setOffline(false);
+        await settled(s, 'done', 'Tracked');
+        expect(await queued.isVisible()).toBe(false);
+        await eventually('the regarding record to show', async () =>
+          (await text(s.pane.locator('[data-testid="regarding"]'))) === 'Fabrikam, Inc.' ? true : undefined,
+        );
+        await s.shots.take(s.page, 'sent');
+        const tracking = await api<ItemTracking>(`/items/${encodeURIComponent(itemId)}/tracking`);
+        expect(tracking.tracked).toBe(true);
+        expect(tracking.activity?.regarding).toMatchObject({ type: 'account', id: accountId });
+      });
+    } finally {
+      await fetch(`${service().base}/api/v1/sync-filters/${filter.body.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    }
+  });
 });

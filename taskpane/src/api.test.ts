@@ -99,6 +99,17 @@ describe('requests', () => {
     expect(calls[0].init.headers).toMatchObject({ Authorization: 'Bearer token-1' });
   });
 
+  it('reads the offline records with GET /offline, the cursor and limit escaped when given', async () => {
+    const page = { items: [], removed: [], cursor: 'c1', reset: true, more: false };
+    const { api, calls } = setup(() => json(page));
+    expect(await api.offline()).toEqual(page);
+    await api.offline({ since: 'ab+/c=', limit: 500 });
+    expect(calls.map((c) => [c.init.method, c.url])).toEqual([
+      ['GET', '/api/v1/offline'],
+      ['GET', '/api/v1/offline?since=ab%2B%2Fc%3D&limit=500'],
+    ]);
+  });
+
   it('lists entity types from their page', async () => {
     const { api } = setup(() => json({ items: [{ name: 'account', displayName: 'Account' }], nextCursor: '' }));
     expect(await api.entityTypes()).toEqual([{ name: 'account', displayName: 'Account' }]);

@@ -41,6 +41,8 @@ export interface CrmRecord {
   ownerId?: string;
   fields?: Record<string, unknown>;
   version?: number;
+  createdAt?: string;
+  updatedAt?: string;
 }
 
 /** A record type. */
@@ -116,6 +118,19 @@ export interface SyncRequested {
   requestedAt: string;
 }
 
+/**
+ * One answer of GET /offline: the records the user's offline filters pick. reset: a full set (the cache is
+ * replaced); otherwise upsert items and delete removed. While more is true, ask again with cursor; keep the
+ * cursor of the answer with more false for the next incremental call.
+ */
+export interface OfflinePage {
+  items: CrmRecord[];
+  removed: RecordRef[];
+  cursor: string;
+  reset: boolean;
+  more: boolean;
+}
+
 /** What a Track or Set Regarding click sends. */
 export interface TrackBody {
   itemId?: string;
@@ -177,6 +192,8 @@ export interface ApiClient {
    * server refuses it: an ApiError with status 409.
    */
   synchronize(): Promise<SyncRequested>;
+  /** offline reads the records kept for use without a connection: all of them, or the changes since a cursor. */
+  offline(opts?: { since?: string; limit?: number }): Promise<OfflinePage>;
   /**
    * watch follows a click until it is done or failed, calling onState for each state seen, and returns
    * the last. It reads the server-sent events of /track/{id}/events with fetch (EventSource cannot send
@@ -396,6 +413,13 @@ export function createApi(deps: ApiDeps): ApiClient {
     },
     untrack: (itemId) => json<TrackRequest>('DELETE', `/items/${enc(itemId)}/tracking`),
     synchronize: () => json<SyncRequested>('POST', '/sync'),
+    offline: (opts = {}) => {
+      const q = new URLSearchParams();
+      if (opts.since) q.set('since', opts.since);
+      if (opts.limit) q.set('limit', String(opts.limit));
+      const query = q.toString();
+      return json<OfflinePage>('GET', query ? `/offline?${query}` : '/offline');
+    },
 
     async watch(id, onState, opts = {}) {
       const { signal } = opts;

@@ -9,6 +9,7 @@ import {
   onItemChanged,
   ready,
   saveItem,
+  userEmail,
 } from './office.ts';
 import { installFakeOffice, removeFakeOffice, restId } from './testing/fakes.ts';
 
@@ -105,6 +106,20 @@ describe('isSetSupported', () => {
 
   it('is false without Office', () => {
     expect(isSetSupported('NestedAppAuth', '1.1')).toBe(false);
+  });
+});
+
+describe('userEmail', () => {
+  it("is the mailbox owner's address in lower case", () => {
+    installFakeOffice();
+    expect(userEmail()).toBe('alice@contoso.test');
+  });
+
+  it('is empty without Office or a user profile', () => {
+    expect(userEmail()).toBe('');
+    const fake = installFakeOffice();
+    delete ((fake.Office.context as Record<string, unknown>).mailbox as Record<string, unknown>).userProfile;
+    expect(userEmail()).toBe('');
   });
 });
 

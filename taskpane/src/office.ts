@@ -41,6 +41,8 @@ export interface OfficeAdapter {
   getSsoToken(): Promise<string>;
   notify(message: string, kind: NotificationKind): Promise<void>;
   onItemChanged(cb: () => void): Promise<void>;
+  /** userEmail is the signed-in mailbox's address as Office gives it, lower case; '' when it gives none. */
+  userEmail(): string;
 }
 
 /** The event a ribbon command receives; it must call completed() exactly once. */
@@ -197,6 +199,16 @@ export async function saveItem(): Promise<string> {
   return toRestId(id);
 }
 
+/** userEmail is the signed-in mailbox's address (Office.context.mailbox.userProfile), lower case; '' when unknown. */
+export function userEmail(): string {
+  try {
+    const profile = (office().context?.mailbox as unknown as { userProfile?: { emailAddress?: unknown } } | undefined)?.userProfile;
+    return typeof profile?.emailAddress === 'string' ? profile.emailAddress.trim().toLowerCase() : '';
+  } catch {
+    return '';
+  }
+}
+
 /** isSetSupported reports whether the host supports a requirement set (false when it cannot say). */
 export function isSetSupported(name: string, version: string): boolean {
   try {
@@ -264,4 +276,4 @@ export function associate(name: string, fn: (event: CommandEvent) => void | Prom
 }
 
 /** The real adapter, for the screens to pass around. */
-export const officeAdapter: OfficeAdapter = { ready, currentItem, saveItem, isSetSupported, getSsoToken, notify, onItemChanged };
+export const officeAdapter: OfficeAdapter = { ready, currentItem, saveItem, isSetSupported, getSsoToken, notify, onItemChanged, userEmail };

@@ -3,6 +3,9 @@
 // It re-renders when a pinned taskpane moves to another item. In a client-mode tenant it also keeps the
 // user's mailbox synchronizing while it is open: POST /sync when it opens, then at the user's interval,
 // and a "Synchronize now" button; in server mode the server synchronizes and the button is not shown.
+// With an offline cache (offline.ts) it keeps the user's offline records up to date in the background,
+// searches them when crmsync cannot be reached, and keeps Track / Set Regarding clicks made meanwhile,
+// sending them when the pane next opens or the browser comes back online.
 
 import {
   ApiError,
@@ -19,6 +22,7 @@ import {
 } from './api.ts';
 import { createTokenSource, loadConfig } from './auth.ts';
 import { failureText, readableError } from './messages.ts';
+import { OfflineCache, type Queued, type QueuedAction } from './offline.ts';
 import { officeAdapter, type CurrentItem, type OfficeAdapter } from './office.ts';
 import './taskpane.css';
 
@@ -30,7 +34,14 @@ export interface TaskpaneDeps {
   debounceMs?: number;
   /** How often a click is polled when its event stream is not available; 500 ms by default. */
   pollMs?: number;
+  /** The offline records and queued clicks; none: no offline search, a click without a connection fails. */
+  offline?: OfflineCache;
 }
+
+/** What the pane says of a click kept for later. */
+export const queuedText = 'Saved — will be sent when crmsync can be reached';
+/** The note beside results that came from the offline records. */
+export const offlineSearchText = 'offline — from your offline records';
 
 /** The interval of the automatic synchronization when /me gives none, as the server's default. */
 export const defaultSyncIntervalMinutes = 15;
@@ -78,6 +89,7 @@ const markup = `
       <fluent-progress-ring class="ring" data-role="ring"></fluent-progress-ring>
       <span data-testid="progress" aria-live="polite"></span>
     </div>
+    <p class="queued" data-testid="queued" role="status" hidden></p>
   </section>
 
   <dl class="facts">
@@ -93,10 +105,11 @@ const markup = `
 
   <section class="search" aria-label="Regarding record">
     <label for="crmsync-search" class="label">Set regarding</label>
+    <p id="crmsync-search-offline" class="hint offline-note" data-testid="search-offline" hidden></p>
     <div class="combobox">
       <input id="crmsync-search" data-testid="search-input" type="text" autocomplete="off" spellcheck="false"
         placeholder="Search accounts, contacts, leads…" role="combobox" aria-autocomplete="list"
-        aria-expanded="false" aria-controls="crmsync-results">
+        aria-expanded="false" aria-controls="crmsync-results" aria-describedby="crmsync-search-offline">
       <div id="crmsync-results" class="listbox" role="listbox" aria-label="Records" hidden></div>
     </div>
     <p class="hint" data-role="search-status" aria-live="polite"></p>
@@ -134,7 +147,7 @@ function label(name: string): string {
 
 /** mountTaskpane renders the screen into root and shows the open item. */
 export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
-  const { api, office } = deps;
+  const { api, office, offline } = deps;
   const debounceMs = deps.debounceMs ?? 250;
   root.innerHTML = markup;
   const q = <T extends Element = HTMLElement>(sel: string): T => {
@@ -149,6 +162,8 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
     progressRow: q('[data-role="progress-row"]'),
     ring: q('[data-role="ring"]'),
     progress: q('[data-testid="progress"]'),
+    queued: q('[data-testid="queued"]'),
+    searchOffline: q('[data-testid="search-offline"]'),
     regarding: q('[data-testid="regarding"]'),
     regardingType: q('[data-role="regarding-type"]'),
     regardingNone: q('[data-role="regarding-none"]'),
@@ -174,6 +189,8 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
   let tracking: ItemTracking | null = null;
   let pending: { action: Action; state: TrackState | '' } | null = null;
   let progress: TrackState | '' = '';
+  /** The open item has a click waiting for crmsync to be reachable. */
+  let queuedHere = false;
   let loading = false;
   let picked: CrmRecord | null = null;
   let results: CrmRecord[] = [];
@@ -218,6 +235,8 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
     el.progress.textContent = progress;
     el.progressRow.hidden = progress === '';
     el.ring.hidden = !(pending && (progress === 'queued' || progress === 'processing' || progress === ''));
+    el.queued.textContent = queuedHere ? queuedText : '';
+    el.queued.hidden = !queuedHere;
 
     const regarding = tracking?.tracked ? tracking.activity?.regarding ?? null : null;
     el.regarding.textContent = regarding?.name ?? '';
@@ -334,7 +353,28 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
     searchSeq++;
     results = [];
     active = -1;
+    showOfflineNote(false);
     renderResults();
+  }
+
+  function showOfflineNote(on: boolean): void {
+    el.searchOffline.textContent = on ? offlineSearchText : '';
+    el.searchOffline.hidden = !on;
+  }
+
+  /**
+   * searchOffline searches the offline records, or gives null when there are none to search: no cache, or
+   * one holding records fetched for another mailbox than the one open (another user's: never shown).
+   */
+  async function searchOffline(text: string): Promise<CrmRecord[] | null> {
+    if (!offline) return null;
+    try {
+      if (!(await offline.holds(office.userEmail()))) return null;
+      return await offline.search(text);
+    } catch (e) {
+      console.debug('crmsync: the offline records cannot be searched', e);
+      return null;
+    }
   }
 
   function pick(r: CrmRecord): void {
@@ -358,6 +398,7 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
     const text = el.input.value.trim();
     searchAbort?.abort();
     const seq = ++searchSeq;
+    showOfflineNote(false);
     if (!text) {
       results = [];
       active = -1;
@@ -376,6 +417,19 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
       renderResults();
     } catch (e) {
       if (seq !== searchSeq || ctrl.signal.aborted || destroyed) return;
+      if (e instanceof ApiError && e.network) {
+        // crmsync cannot be reached: the offline records answer, if there are any.
+        const found = await searchOffline(text);
+        if (seq !== searchSeq || destroyed) return;
+        if (found) {
+          results = found;
+          active = -1;
+          el.searchStatus.textContent = found.length === 0 ? `No offline records match “${text}”.` : `${found.length} found.`;
+          showOfflineNote(true);
+          renderResults();
+          return;
+        }
+      }
       results = [];
       renderResults();
       showError(readableError(e, 'search'));
@@ -485,6 +539,8 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
     progress = '';
     showError('');
     render();
+    /** What is being sent, while it is: a failure to reach crmsync then keeps it for later. */
+    let sending: { itemId: string; body: TrackBody } | undefined;
     try {
       let itemId = current.itemId;
       if (current.mode === 'compose') {
@@ -503,6 +559,7 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
         regarding: current.itemType === 'contact' ? undefined : regarding,
       };
       let req: TrackRequest;
+      sending = { itemId, body };
       if (action === 'track') {
         req = await api.track({ itemId, ...body });
       } else if (action === 'setRegarding') {
@@ -510,16 +567,44 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
       } else {
         req = await api.untrack(itemId);
       }
+      sending = undefined;
       if (g !== gen || destroyed) return;
+      if (action !== 'untrack') {
+        queuedHere = false;
+        void offline?.forget(itemId, action).catch(() => undefined); // sent now: a copy kept earlier is not needed
+      }
       await follow(g, action, req);
     } catch (e) {
       if (g !== gen || destroyed || (e as Error)?.name === 'AbortError') return;
+      if (sending && action !== 'untrack' && e instanceof ApiError && e.network) {
+        // crmsync cannot be reached: keep the click and send it when it can (Track is idempotent).
+        const kept = await keep(action, sending);
+        if (g !== gen || destroyed) return;
+        if (kept) {
+          pending = null;
+          queuedHere = true;
+          render();
+          return;
+        }
+      }
       pending = null;
       // progress changes in follow, out of the compiler's sight.
       const following = (progress as TrackState | '') !== '';
       if (following) progress = 'failed';
       showError(readableError(e, following ? 'watch' : action));
       render();
+    }
+  }
+
+  /** keep queues a click that could not reach crmsync; false when there is no queue or it failed. */
+  async function keep(action: QueuedAction, what: { itemId: string; body: TrackBody }): Promise<boolean> {
+    if (!offline) return false;
+    try {
+      await offline.enqueue({ action, itemId: what.itemId, body: what.body, queuedAt: new Date().toISOString() }, office.userEmail());
+      return true;
+    } catch (e) {
+      console.debug('crmsync: the click could not be kept for later', e);
+      return false;
     }
   }
 
@@ -619,17 +704,100 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
   });
   document.addEventListener('visibilitychange', onVisibility);
 
+  /** The caller, once /me answered. */
+  let caller: Me | null = null;
+
+  /** gotMe takes the first answer of /me: synchronization in client mode. */
+  function gotMe(me: Me): void {
+    if (caller || destroyed) return;
+    caller = me;
+    if (me?.syncMode !== 'client') return;
+    syncOn = true;
+    syncEvery = syncIntervalMs(me);
+    el.sync.hidden = false;
+    if (hiddenPage()) return; // the first request goes when the pane is shown
+    void synchronize();
+  }
+
   api.me().then(
     (me) => {
-      if (destroyed || me?.syncMode !== 'client') return;
-      syncOn = true;
-      syncEvery = syncIntervalMs(me);
-      el.sync.hidden = false;
-      if (hiddenPage()) return; // the first request goes when the pane is shown
-      void synchronize();
+      gotMe(me);
+      void connect();
     },
     () => undefined, // without /me the pane still tracks; it just offers no synchronization
   );
+
+  // ---- offline records and queued clicks
+  //
+  // Once /me has named the user (when the pane opens, or when the browser comes back online if /me could
+  // not answer before): tell the cache who it is — privacy: another user's records and queued clicks are
+  // deleted then (OfflineCache.signIn), before anything is read or sent — send the queued clicks, then
+  // bring the records up to date. All in the background; a failure is only logged.
+
+  let connecting: Promise<void> | undefined;
+  let connectAgain = false;
+
+  function connect(): Promise<void> {
+    if (!offline || destroyed) return Promise.resolve();
+    if (connecting) {
+      connectAgain = true;
+      return connecting;
+    }
+    connecting = (async () => {
+      do {
+        connectAgain = false;
+        await connectOnce(offline);
+      } while (connectAgain && !destroyed);
+    })().finally(() => (connecting = undefined));
+    return connecting;
+  }
+
+  async function connectOnce(cache: OfflineCache): Promise<void> {
+    try {
+      if (!caller) gotMe(await api.me());
+      if (!caller || destroyed) return;
+      await cache.signIn({ tenantId: caller.tenantId, userId: caller.userId, mailbox: office.userEmail() });
+      if (destroyed) return;
+      await cache.replay(api, { sent: replayed, dropped: refused });
+      if (destroyed) return;
+      await cache.refresh(api);
+    } catch (e) {
+      console.debug('crmsync: offline records not brought up to date', e);
+    }
+  }
+
+  /** replayed shows a queued click that was sent, when it is the open item's, with the usual progress. */
+  function replayed(c: Queued, r: TrackRequest): void {
+    if (destroyed || !item || item.itemId !== c.itemId) return;
+    queuedHere = false;
+    if (pending) {
+      render(); // a click on it is being followed already
+      return;
+    }
+    const g = gen;
+    pending = { action: c.action, state: '' };
+    progress = '';
+    showError('');
+    render();
+    void follow(g, c.action, r).catch((e: unknown) => {
+      if (g !== gen || destroyed || (e as Error)?.name === 'AbortError') return;
+      pending = null;
+      progress = 'failed';
+      showError(readableError(e, 'watch'));
+      render();
+    });
+  }
+
+  /** refused shows why a queued click was refused for good, when it is the open item's. */
+  function refused(c: Queued, e: unknown): void {
+    if (destroyed || !item || item.itemId !== c.itemId) return;
+    queuedHere = false;
+    showError(readableError(e, c.action));
+    render();
+  }
+
+  const onOnline = () => void connect();
+  window.addEventListener('online', onOnline);
 
   // ---- the item
 
@@ -643,6 +811,7 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
     clearResults();
     pending = null;
     progress = '';
+    queuedHere = false;
     tracking = null;
     item = null;
     loading = true;
@@ -652,6 +821,17 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
       const current = await office.currentItem();
       if (g !== gen || destroyed) return;
       item = current;
+      if (current?.itemId && offline) {
+        // A click kept from before: say so until it is sent.
+        offline.queued(current.itemId).then(
+          (q) => {
+            if (g !== gen || destroyed || q.length === 0 || pending) return;
+            queuedHere = true;
+            render();
+          },
+          () => undefined,
+        );
+      }
       if (current?.itemId) {
         const t = await api.itemTracking(current.itemId);
         if (g !== gen || destroyed) return;
@@ -702,6 +882,7 @@ export function mountTaskpane(root: HTMLElement, deps: TaskpaneDeps): Taskpane {
       clearTimeout(searchTimer);
       clearTimeout(syncTimer);
       document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('online', onOnline);
       searchAbort?.abort();
       watchAbort?.abort();
       root.replaceChildren();
@@ -722,7 +903,9 @@ export async function start(root: HTMLElement = document.getElementById('app') ?
     // Without Office or the sign-in settings nothing works: the screen shows why.
     api = new Proxy({} as ApiClient, { get: () => () => Promise.reject(e) });
   }
-  const pane = mountTaskpane(root, { api, office: officeAdapter });
+  // Without IndexedDB (a locked-down browser) the pane works online only.
+  const offline = typeof indexedDB === 'undefined' ? undefined : new OfflineCache();
+  const pane = mountTaskpane(root, { api, office: officeAdapter, offline });
   await officeAdapter.onItemChanged(() => void pane.load()).catch(() => undefined);
   await pane.load();
   return pane;

@@ -107,6 +107,11 @@ export function installOfficeStandin(win: Window, fetchFn: typeof fetch = win.fe
       const sel = host()?.item;
       return sel ? itemFor(sel) : null;
     },
+    /** The signed-in demo user, as Office gives the mailbox's owner. */
+    get userProfile(): { emailAddress: string; displayName: string } {
+      const user = host()?.user || defaultUser;
+      return { emailAddress: user, displayName: user };
+    },
     /** The demo mailbox's ids are REST ids already. */
     convertToRestId(id: string): string {
       return id;

@@ -93,6 +93,7 @@ export function installFakeOffice(init: FakeItemInit | null = {}): FakeOffice {
 
   const mailbox: Record<string, unknown> = {
     item: init ? makeItem(init) : null,
+    userProfile: { emailAddress: 'Alice@contoso.test', displayName: 'Alice' },
     convertToRestId: vi.fn((id: string, version: string) => (version === 'v2.0' ? restId(id) : `bad-version:${id}`)),
     addHandlerAsync(type: string, handler: () => void, cb?: Cb<void>) {
       if (type === 'olkItemSelectedChanged') fake.itemChanged.push(handler);
@@ -209,6 +210,7 @@ export function fakeApi(over: Partial<ApiClient> = {}): { [K in keyof ApiClient]
     setRegarding: vi.fn(async () => request({ action: 'set_regarding' })),
     untrack: vi.fn(async () => request({ action: 'untrack' })),
     synchronize: vi.fn(async () => syncRequested()),
+    offline: vi.fn(async () => ({ items: [] as CrmRecord[], removed: [], cursor: 'c-empty', reset: true, more: false })),
     watch: vi.fn(async (id: string, onState: (r: TrackRequest) => void) => {
       const r = doneRequest({ id });
       onState(r);
