@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -184,14 +183,10 @@ func (s *Server) deleteActivity(c *gin.Context) {
 		s.fail(c, crm.Forbidden("your security role does not let you delete this %s", a.Type))
 		return
 	}
-	var version *int64
-	if v := firstNonEmpty(c.Query("version"), strings.Trim(c.GetHeader("If-Match"), `"`)); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			s.fail(c, crm.Invalid("the version is not valid", crm.FieldError{Field: "version", Message: "must be a whole number"}))
-			return
-		}
-		version = &n
+	version, err := deleteVersion(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	if err := s.deps.Store.DeleteActivity(c.Request.Context(), who.TenantID, a.ID, version); err != nil {
 		s.fail(c, err)
@@ -227,21 +222,5 @@ func (s *Server) prepareActivityWrite(c *gin.Context, policy crm.AccessPolicy, a
 			return notVisible
 		}
 	}
-	if len(a.Parties) == 0 {
-		return nil
-	}
-	addresses := make([]string, len(a.Parties))
-	for i, p := range a.Parties {
-		addresses[i] = p.Address
-	}
-	found, err := s.deps.Store.ResolveAddresses(c.Request.Context(), who.TenantID, addresses, "")
-	if err != nil {
-		return err
-	}
-	for i, p := range a.Parties {
-		if ref, ok := found[strings.ToLower(p.Address)]; ok {
-			a.Parties[i].Record = &ref
-		}
-	}
-	return nil
+	return s.deps.Store.ResolveParties(c.Request.Context(), who.TenantID, a.Parties)
 }

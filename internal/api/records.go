@@ -274,18 +274,27 @@ func (s *Server) deleteRecord(c *gin.Context) {
 		s.fail(c, crm.Forbidden("your security role does not let you delete this %s", rec.Type))
 		return
 	}
-	var version *int64
-	if v := firstNonEmpty(c.Query("version"), strings.Trim(c.GetHeader("If-Match"), `"`)); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			s.fail(c, crm.Invalid("the version is not valid", crm.FieldError{Field: "version", Message: "must be a whole number"}))
-			return
-		}
-		version = &n
+	version, err := deleteVersion(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	if err := s.deps.Store.DeleteRecord(c.Request.Context(), who.TenantID, rec, version); err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// deleteVersion reads the version a DELETE is conditional on, from ?version= or If-Match; nil when none.
+func deleteVersion(c *gin.Context) (*int64, error) {
+	v := firstNonEmpty(c.Query("version"), strings.Trim(c.GetHeader("If-Match"), `"`))
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, crm.Invalid("the version is not valid", crm.FieldError{Field: "version", Message: "must be a whole number"})
+	}
+	return &n, nil
 }

@@ -328,6 +328,29 @@ func (s *Store) RegardingOfThread(ctx context.Context, tenantID string, messageI
 // organisations, known customers before prospects, as Dynamics resolves parties.
 var typePriority = map[string]int{crm.TypeContact: 0, crm.TypeAccount: 1, crm.TypeLead: 2}
 
+// ResolveParties ties each party's address to the CRM record it belongs to (see ResolveAddresses), in place.
+func (s *Store) ResolveParties(ctx context.Context, tenantID string, parties []crm.Party) error {
+	var addrs []string
+	for _, p := range parties {
+		if p.Address != "" {
+			addrs = append(addrs, p.Address)
+		}
+	}
+	if len(addrs) == 0 {
+		return nil
+	}
+	found, err := s.ResolveAddresses(ctx, tenantID, addrs, "")
+	if err != nil {
+		return err
+	}
+	for i, p := range parties {
+		if ref, ok := found[strings.ToLower(p.Address)]; ok {
+			parties[i].Record = &ref
+		}
+	}
+	return nil
+}
+
 // ResolveAddresses maps each email address to the record it belongs to, if any, across every record type
 // with an email field. onlyType, when set, restricts the match to one type.
 func (s *Store) ResolveAddresses(ctx context.Context, tenantID string, addresses []string, onlyType string) (map[string]crm.RecordRef, error) {

@@ -708,22 +708,12 @@ func (p *pass) attendees(ctx context.Context, current, v values) ([]crm.Party, e
 		}
 		return splitAddresses(current[f])
 	}
-	required, optional := merged("requiredAttendees"), merged("optionalAttendees")
-	resolved, err := p.store.ResolveAddresses(ctx, p.m.TenantID, append(slices.Clone(required), optional...), "")
-	if err != nil {
-		return nil, err
-	}
 	var out []crm.Party
-	add := func(role string, list []string) {
-		for _, a := range list {
-			party := crm.Party{Role: role, Address: a}
-			if ref, ok := resolved[a]; ok {
-				party.Record = &ref
-			}
-			out = append(out, party)
-		}
+	for _, a := range merged("requiredAttendees") {
+		out = append(out, crm.Party{Role: crm.PartyRequired, Address: a})
 	}
-	add(crm.PartyRequired, required)
-	add(crm.PartyOptional, optional)
-	return out, nil
+	for _, a := range merged("optionalAttendees") {
+		out = append(out, crm.Party{Role: crm.PartyOptional, Address: a})
+	}
+	return out, p.store.ResolveParties(ctx, p.m.TenantID, out)
 }

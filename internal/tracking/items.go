@@ -252,22 +252,7 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 
 // resolveParties ties each party's address to the CRM record it belongs to.
 func (t *task) resolveParties(ctx context.Context, a *crm.Activity) error {
-	var addrs []string
-	for _, p := range a.Parties {
-		if p.Address != "" {
-			addrs = append(addrs, p.Address)
-		}
-	}
-	found, err := t.svc.store.ResolveAddresses(ctx, t.req.TenantID, addrs, "")
-	if err != nil {
-		return err
-	}
-	for i, p := range a.Parties {
-		if ref, ok := found[strings.ToLower(p.Address)]; ok {
-			a.Parties[i].Record = &ref
-		}
-	}
-	return nil
+	return t.svc.store.ResolveParties(ctx, t.req.TenantID, a.Parties)
 }
 
 // trackContact makes the Outlook contact a CRM contact: the one with the same email if there is one,
