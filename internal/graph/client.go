@@ -142,7 +142,7 @@ func NewClient(opts Options) (*Client, error) {
 
 	c.entraHTTP = opts.HTTPClient
 	if c.entraHTTP == nil {
-		c.entraHTTP = &http.Client{Timeout: defaultTimeout}
+		c.entraHTTP = &http.Client{Timeout: defaultTimeout, Transport: pooledTransport()}
 	}
 	c.graphHTTP = newGraphHTTPClient(c.entraHTTP)
 	if c.devToken != "" {
@@ -262,4 +262,14 @@ func (c *Client) prune(now time.Time) {
 
 func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// pooledTransport is the default transport with room to keep connections: every mailbox's calls go to
+// the one Graph host, and http.DefaultTransport keeps only 2 idle connections per host, so busy workers
+// would open (and, against Graph, handshake) a new connection for most calls.
+func pooledTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 256
+	return t
 }
