@@ -1,6 +1,7 @@
 // Package bench measures the Track click against the real service: it runs crmsync as a child process in
 // local mode against an in-process fake Graph with a fixed latency, drives it with many concurrent users,
-// and prints a Markdown table of throughput and latency for docs/benchmarks.md.
+// and prints a Markdown table of throughput and latency for docs/benchmarks.md. RunSync (sync.go)
+// measures mailbox synchronization cycles the same way, with the service's parts wired in-process.
 package bench
 
 import (
