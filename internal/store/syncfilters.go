@@ -122,9 +122,10 @@ func (s *Store) SyncFilter(ctx context.Context, tenantID, id string) (crm.Filter
 func (s *Store) SyncFilters(ctx context.Context, tenantID, userID string) ([]crm.Filter, error) {
 	var rows []syncFilterRow
 	// Two indexed lookups rather than one OR, which SQLite answers by scanning every filter of the
-	// tenant: with thousands of users that scan was most of a synchronization pass.
+	// tenant: with thousands of users that scan was most of a synchronization pass. System filters have
+	// no user, so the first branch needs no scope condition (which would lead SQLite to the scope index).
 	err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+syncFilterColumns+` FROM sync_filters
-		WHERE tenant_id = ? AND user_id = ? AND scope = 'user'
+		WHERE tenant_id = ? AND user_id = ?
 		UNION ALL SELECT `+syncFilterColumns+` FROM sync_filters WHERE tenant_id = ? AND scope = 'system'
 		ORDER BY record_type, kind, name, id`), tenantID, userID, tenantID)
 	if err != nil {

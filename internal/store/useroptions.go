@@ -67,6 +67,15 @@ func (s *Store) RequestSyncTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID
 // TakeSyncAssertion returns the sealed token kept by the user's last synchronization request and forgets
 // it, so that it serves one pass only; nil when there is none.
 func (s *Store) TakeSyncAssertion(ctx context.Context, tenantID, userID string) ([]byte, error) {
+	// Most passes have no token to take (server mode): a read decides, so they take no write slot.
+	var kept int
+	if err := s.db.GetContext(ctx, &kept, s.q(`SELECT COUNT(*) FROM users WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`),
+		tenantID, userID); err != nil {
+		return nil, fmt.Errorf("look for a sync assertion: %w", err)
+	}
+	if kept == 0 {
+		return nil, nil
+	}
 	var sealed []byte
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &sealed, s.q(`SELECT sync_assertion FROM users WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`),
