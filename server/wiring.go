@@ -11,26 +11,26 @@ import (
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/sync"
 	"github.com/crmsync/crmsync/internal/tracking"
 )
 
 // The graph package's Mailbox is what tracking needs, and, through graphMailReader, what the delta
 // engine reads.
 var (
-	_ tracking.Mailbox = (*graph.Mailbox)(nil)
-	_ sync.MailReader  = graphMailReader{}
+	_ tracking.Mailbox    = (*graph.Mailbox)(nil)
+	_ mailsync.MailReader = graphMailReader{}
 )
 
 // graphMailReader gives the delta engine Graph's delta pages in its own type, so that package sync does
 // not depend on the Graph SDK.
 type graphMailReader struct{ *graph.Mailbox }
 
-func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string) (sync.DeltaPage, error) {
+func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string) (mailsync.DeltaPage, error) {
 	p, err := g.Mailbox.MessagesDelta(ctx, folder, link)
-	return sync.DeltaPage(p), err
+	return mailsync.DeltaPage(p), err
 }
 
 // defaultGraphURL is Microsoft Graph itself; in local mode it means "use the demo mailbox".
@@ -42,7 +42,7 @@ type workers struct {
 	queue    *jobs.Queue
 	tracking *tracking.Service
 	// syncRequests start client-mode passes acting as the user (POST /api/v1/sync).
-	syncRequests *sync.ClientRequests
+	syncRequests *mailsync.ClientRequests
 	// checkMailbox opens a user's mailbox app-only, for an admin's test before enabling it.
 	checkMailbox func(ctx context.Context, tenantID, objectID string) error
 }
@@ -68,29 +68,29 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 	// Mailbox synchronization: the scheduler runs on River's leader; one unique job per mailbox; a pass
 	// reads the mail folders' deltas and auto-tracks through the same worker as a click, then
 	// synchronizes calendar, contacts and To Do both ways.
-	readMail := func(ctx context.Context, m sync.Mailbox) (sync.MailReader, error) {
+	readMail := func(ctx context.Context, m mailsync.Mailbox) (mailsync.MailReader, error) {
 		mb, err := client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 		if err != nil {
 			return nil, err
 		}
 		return graphMailReader{mb}, nil
 	}
-	openItems := func(ctx context.Context, m sync.Mailbox) (sync.Items, error) {
+	openItems := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
 		return client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 	}
-	syncer := sync.Passes{sync.NewDeltaEngine(db, readMail, svc, logger), sync.NewItemsEngine(db, openItems, logger)}
-	scheduler := sync.NewScheduler(db, nil, logger)
-	syncWorker := sync.NewWorker(db, syncer, nil, logger)
-	syncRequests := sync.NewClientRequests(db, box)
+	syncer := mailsync.Passes{mailsync.NewDeltaEngine(db, readMail, svc, logger), mailsync.NewItemsEngine(db, openItems, logger)}
+	scheduler := mailsync.NewScheduler(db, nil, logger)
+	syncWorker := mailsync.NewWorker(db, syncer, nil, logger)
+	syncRequests := mailsync.NewClientRequests(db, box)
 	syncWorker.ActAsUsers(syncRequests)
-	river.AddWorker(registry, sync.NewSchedulerWorker(scheduler))
+	river.AddWorker(registry, mailsync.NewSchedulerWorker(scheduler))
 	river.AddWorker(registry, syncWorker)
 	if err := jobs.Migrate(ctx, db); err != nil {
 		return nil, err
 	}
 	queue, err := jobs.New(db, jobs.Options{
 		Workers: registry,
-		Queues:  map[string]int{tracking.Queue: 32, sync.Queue: 16, river.QueueDefault: 8},
+		Queues:  map[string]int{tracking.Queue: 32, mailsync.Queue: 16, river.QueueDefault: 8},
 		// A click should be picked up at once; polling is the only wake-up through database/sql.
 		PollInterval: 50 * time.Millisecond,
 		JobTimeout:   cfg.JobTimeout,

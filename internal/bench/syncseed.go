@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,7 +59,7 @@ func addUsers(ctx context.Context, svc *syncService, tenantID string, n int, std
 	names := userNames(n)
 	users := make([]crm.User, n)
 	errs := make([]error, n)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	next := make(chan int)
 	for range 4 {
 		wg.Go(func() {

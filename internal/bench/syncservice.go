@@ -21,9 +21,9 @@ import (
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/sync"
 	"github.com/crmsync/crmsync/internal/tracking"
 )
 
@@ -46,7 +46,7 @@ type syncService struct {
 	store     *store.Store
 	fake      *graphfake.Server
 	queue     *jobs.Queue
-	scheduler *sync.Scheduler
+	scheduler *mailsync.Scheduler
 	srv       *http.Server
 	conns     atomic.Int64 // connections the fake Graph accepted: the client's pool at work
 	closers   []func()     // run in reverse order by close
@@ -55,9 +55,9 @@ type syncService struct {
 // graphMailReader gives the delta engine Graph's delta pages in its own type (as server/wiring.go does).
 type graphMailReader struct{ *graph.Mailbox }
 
-func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string) (sync.DeltaPage, error) {
+func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string) (mailsync.DeltaPage, error) {
 	p, err := g.Mailbox.MessagesDelta(ctx, folder, link)
-	return sync.DeltaPage(p), err
+	return mailsync.DeltaPage(p), err
 }
 
 // startSyncService opens a fresh database, serves a fake Graph and starts River working jobs.
@@ -93,22 +93,22 @@ func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ 
 		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
 	}
 	svc := tracking.New(s.store, open, box, logger)
-	readMail := func(ctx context.Context, m sync.Mailbox) (sync.MailReader, error) {
+	readMail := func(ctx context.Context, m mailsync.Mailbox) (mailsync.MailReader, error) {
 		mb, err := client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 		if err != nil {
 			return nil, err
 		}
 		return graphMailReader{mb}, nil
 	}
-	openItems := func(ctx context.Context, m sync.Mailbox) (sync.Items, error) {
+	openItems := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
 		return client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 	}
-	syncer := sync.Passes{sync.NewDeltaEngine(s.store, readMail, svc, logger), sync.NewItemsEngine(s.store, openItems, logger)}
+	syncer := mailsync.Passes{mailsync.NewDeltaEngine(s.store, readMail, svc, logger), mailsync.NewItemsEngine(s.store, openItems, logger)}
 	// The scheduler runs ahead of the clock and is called by the benchmark, not by River's periodic job,
 	// so that a cycle starts when the benchmark says.
-	s.scheduler = sync.NewScheduler(s.store, func() time.Time { return time.Now().Add(schedulerLead) }, logger)
-	worker := sync.NewWorker(s.store, syncer, nil, logger)
-	requests := sync.NewClientRequests(s.store, box)
+	s.scheduler = mailsync.NewScheduler(s.store, func() time.Time { return time.Now().Add(schedulerLead) }, logger)
+	worker := mailsync.NewWorker(s.store, syncer, nil, logger)
+	requests := mailsync.NewClientRequests(s.store, box)
 	worker.ActAsUsers(requests)
 	registry := river.NewWorkers()
 	river.AddWorker(registry, tracking.NewWorker(svc))
@@ -118,7 +118,7 @@ func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ 
 	}
 	s.queue, err = jobs.New(s.store, jobs.Options{
 		Workers:      registry,
-		Queues:       map[string]int{tracking.Queue: trackingWorkers, sync.Queue: cfg.Workers, river.QueueDefault: defaultWorkers},
+		Queues:       map[string]int{tracking.Queue: trackingWorkers, mailsync.Queue: cfg.Workers, river.QueueDefault: defaultWorkers},
 		PollInterval: pollInterval,
 		JobTimeout:   jobTimeout,
 		RescueAfter:  jobTimeout + jobTimeout/2,

@@ -1,4 +1,4 @@
-package sync_test
+package mailsync_test
 
 import (
 	"bytes"
@@ -14,10 +14,10 @@ import (
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
-	"github.com/crmsync/crmsync/internal/sync"
 	"github.com/crmsync/crmsync/internal/tracking/trackingtest"
 )
 
@@ -27,7 +27,7 @@ type itemsEnv struct {
 	ctx    context.Context
 	store  *store.Store
 	fake   *graphfake.Server
-	engine *sync.ItemsEngine
+	engine *mailsync.ItemsEngine
 	tenant crm.Tenant
 	alice  crm.User
 	bob    crm.User
@@ -43,19 +43,19 @@ func newItemsEnv(t *testing.T, s *store.Store) *itemsEnv {
 	p.Fake.AddMailbox(f.User.ObjectID, f.User.UPN)
 	p.Fake.AddMailbox(bob.ObjectID, bob.UPN)
 	e := &itemsEnv{t: t, ctx: context.Background(), store: s, fake: p.Fake, tenant: f.Tenant, alice: f.User, bob: bob, log: &bytes.Buffer{}, graph: p.Graph}
-	open := func(ctx context.Context, m sync.Mailbox) (sync.Items, error) {
+	open := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
 		return p.Graph.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 	}
-	e.engine = sync.NewItemsEngine(s, open, slog.New(slog.NewTextHandler(e.log, nil)))
+	e.engine = mailsync.NewItemsEngine(s, open, slog.New(slog.NewTextHandler(e.log, nil)))
 	return e
 }
 
 // pass runs one synchronization pass of u's mailbox.
-func (e *itemsEnv) pass(u crm.User) (sync.Result, error) {
-	return e.engine.Sync(e.ctx, sync.Mailbox{TenantID: e.tenant.ID, UserID: u.ID, ObjectID: u.ObjectID})
+func (e *itemsEnv) pass(u crm.User) (mailsync.Result, error) {
+	return e.engine.Sync(e.ctx, mailsync.Mailbox{TenantID: e.tenant.ID, UserID: u.ID, ObjectID: u.ObjectID})
 }
 
-func (e *itemsEnv) mustPass(u crm.User) sync.Result {
+func (e *itemsEnv) mustPass(u crm.User) mailsync.Result {
 	e.t.Helper()
 	res, err := e.pass(u)
 	if err != nil {

@@ -1,4 +1,4 @@
-package sync_test
+package mailsync_test
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
-	"github.com/crmsync/crmsync/internal/sync"
 )
 
 // scheduled creates the rows of the mailboxes the scheduler considers.
@@ -30,7 +30,7 @@ func TestWorkerSuccess(t *testing.T) {
 		e := setup(t, s, true)
 		f := e.tenant(crm.SyncModeServer, "alice@server.test", 30)
 		e.scheduled()
-		e.syncer.answer(sync.Result{ItemsIn: 3, ItemsOut: 2}, nil)
+		e.syncer.answer(mailsync.Result{ItemsIn: 3, ItemsOut: 2}, nil)
 
 		if ev := e.run(f.User); ev.Kind != river.EventKindJobCompleted {
 			t.Fatalf("job ended with %s, want completed", ev.Kind)
@@ -56,7 +56,7 @@ func TestWorkerTransientFailuresBackOff(t *testing.T) {
 		e := setup(t, s, true)
 		f := e.tenant(crm.SyncModeServer, "alice@server.test", 0)
 		e.scheduled()
-		e.syncer.answer(sync.Result{}, fmt.Errorf("delta: %w", errTransient))
+		e.syncer.answer(mailsync.Result{}, fmt.Errorf("delta: %w", errTransient))
 		for n := 1; n <= 11; n++ {
 			if ev := e.run(f.User); ev.Kind != river.EventKindJobCompleted {
 				t.Fatalf("failure %d: job ended with %s, want completed (the scheduler retries, not River)", n, ev.Kind)
@@ -76,11 +76,11 @@ func TestWorkerTransientFailuresBackOff(t *testing.T) {
 				t.Errorf("failure %d: mailbox %+v", n, m)
 			}
 		}
-		if got := sync.Backoff(11); got != 12*time.Hour {
+		if got := mailsync.Backoff(11); got != 12*time.Hour {
 			t.Errorf("Backoff(11) = %s, want the 12h cap", got)
 		}
 
-		e.syncer.answer(sync.Result{ItemsIn: 1}, nil)
+		e.syncer.answer(mailsync.Result{ItemsIn: 1}, nil)
 		e.run(f.User)
 		if m := e.mailbox(f.User); m.ConsecutiveFailures != 0 || m.BackoffUntil != nil || m.Alert != "" || m.LastError != "" {
 			t.Errorf("success did not clear the failures: %+v", m)
@@ -98,7 +98,7 @@ func TestWorkerPermanentErrorDisables(t *testing.T) {
 				e := setup(t, s, true)
 				f := e.tenant(crm.SyncModeServer, "alice@server.test", 0)
 				e.scheduled()
-				e.syncer.answer(sync.Result{}, err)
+				e.syncer.answer(mailsync.Result{}, err)
 				if ev := e.run(f.User); ev.Kind != river.EventKindJobCompleted {
 					t.Fatalf("job ended with %s, want completed", ev.Kind)
 				}
@@ -120,7 +120,7 @@ func TestWorkerThrottledSnoozes(t *testing.T) {
 		e := setup(t, s, true)
 		f := e.tenant(crm.SyncModeServer, "alice@server.test", 0)
 		e.scheduled()
-		e.syncer.answer(sync.Result{}, &outlook.ThrottledError{RetryAfter: time.Hour})
+		e.syncer.answer(mailsync.Result{}, &outlook.ThrottledError{RetryAfter: time.Hour})
 		ev := e.run(f.User)
 		if ev.Kind != river.EventKindJobSnoozed {
 			t.Fatalf("job ended with %s, want snoozed", ev.Kind)
@@ -160,7 +160,7 @@ func TestClientRequestRunsAtOnceAsTheUser(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		e.syncer.mu.Lock()
-		passes := append([]sync.Mailbox(nil), e.syncer.passes...)
+		passes := append([]mailsync.Mailbox(nil), e.syncer.passes...)
 		e.syncer.mu.Unlock()
 		if len(passes) != 1 || passes[0].Assertion != "carol's token" {
 			t.Fatalf("passes = %+v, want one acting as carol", passes)

@@ -1,4 +1,4 @@
-package sync_test
+package mailsync_test
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
-	"github.com/crmsync/crmsync/internal/sync"
 )
 
 func TestScheduler(t *testing.T) {
@@ -54,8 +54,8 @@ func TestScheduler(t *testing.T) {
 			t.Errorf("scheduled %d then %d jobs, want 2 then 0", n, again)
 		}
 		got := e.queued()
-		want := []sync.SyncMailboxArgs{{TenantID: server.Tenant.ID, UserID: server.User.ID}, {TenantID: client.Tenant.ID, UserID: client.User.ID}}
-		sortArgs := func(a, b sync.SyncMailboxArgs) int { return compare(a.UserID, b.UserID) }
+		want := []mailsync.SyncMailboxArgs{{TenantID: server.Tenant.ID, UserID: server.User.ID}, {TenantID: client.Tenant.ID, UserID: client.User.ID}}
+		sortArgs := func(a, b mailsync.SyncMailboxArgs) int { return compare(a.UserID, b.UserID) }
 		slices.SortFunc(got, sortArgs)
 		slices.SortFunc(want, sortArgs)
 		if !slices.Equal(got, want) {
@@ -88,7 +88,7 @@ func TestSchedulerRunsAsPeriodicJobAtStart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		e := setupWith(t, s, true, true)
 		f := e.tenant(crm.SyncModeServer, "due@server.test", 0)
-		e.syncer.answer(sync.Result{ItemsIn: 1}, nil)
+		e.syncer.answer(mailsync.Result{ItemsIn: 1}, nil)
 		deadline := time.Now().Add(15 * time.Second)
 		for e.mailbox(f.User).LastSuccessAt == nil {
 			if time.Now().After(deadline) {

@@ -16,7 +16,7 @@
 // Failures back off exponentially (2^n minutes, at most 12 hours) and raise an alert after three in a
 // row; a permanent error (consent revoked, mailbox gone) disables the mailbox until an admin enables it
 // again with POST /api/v1/admin/mailboxes/{id}/test-enable.
-package sync
+package mailsync
 
 import "context"
 

@@ -1,4 +1,4 @@
-package sync_test
+package mailsync_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,28 +15,28 @@ import (
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
-	"github.com/crmsync/crmsync/internal/sync"
 )
 
 // fakeSynchronizer stands in for the delta engine: it answers every pass with what the test set.
 type fakeSynchronizer struct {
-	mu     gosync.Mutex
-	result sync.Result
+	mu     sync.Mutex
+	result mailsync.Result
 	err    error
-	passes []sync.Mailbox
+	passes []mailsync.Mailbox
 }
 
-func (f *fakeSynchronizer) Sync(_ context.Context, m sync.Mailbox) (sync.Result, error) {
+func (f *fakeSynchronizer) Sync(_ context.Context, m mailsync.Mailbox) (mailsync.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.passes = append(f.passes, m)
 	return f.result, f.err
 }
 
-func (f *fakeSynchronizer) answer(r sync.Result, err error) {
+func (f *fakeSynchronizer) answer(r mailsync.Result, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.result, f.err = r, err
@@ -46,8 +46,8 @@ type env struct {
 	t         *testing.T
 	store     *store.Store
 	queue     *jobs.Queue
-	scheduler *sync.Scheduler
-	client    *sync.ClientRequests
+	scheduler *mailsync.Scheduler
+	client    *mailsync.ClientRequests
 	syncer    *fakeSynchronizer
 	events    <-chan *river.Event
 }
@@ -64,21 +64,21 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, store: s, syncer: &fakeSynchronizer{}}
-	e.scheduler = sync.NewScheduler(s, nil, nil)
-	worker := sync.NewWorker(s, e.syncer, nil, nil)
+	e.scheduler = mailsync.NewScheduler(s, nil, nil)
+	worker := mailsync.NewWorker(s, e.syncer, nil, nil)
 	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.client = sync.NewClientRequests(s, box)
+	e.client = mailsync.NewClientRequests(s, box)
 	worker.ActAsUsers(e.client)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
-	river.AddWorker(workers, sync.NewSchedulerWorker(e.scheduler))
+	river.AddWorker(workers, mailsync.NewSchedulerWorker(e.scheduler))
 	if err := jobs.Migrate(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	opts := jobs.Options{Workers: workers, Queues: map[string]int{sync.Queue: 4, river.QueueDefault: 1}, PollInterval: 20 * time.Millisecond,
+	opts := jobs.Options{Workers: workers, Queues: map[string]int{mailsync.Queue: 4, river.QueueDefault: 1}, PollInterval: 20 * time.Millisecond,
 		JobTimeout: time.Minute, RescueAfter: time.Minute}
 	if periodic {
 		opts.PeriodicJobs = []*river.PeriodicJob{e.scheduler.PeriodicJob()}
@@ -162,7 +162,7 @@ func (e *env) mailbox(u crm.User) store.Mailbox {
 // run enqueues one pass of u's mailbox and waits for River to finish with it.
 func (e *env) run(u crm.User) *river.Event {
 	e.t.Helper()
-	res, err := e.queue.Client().Insert(context.Background(), sync.SyncMailboxArgs{TenantID: u.TenantID, UserID: u.ID}, nil)
+	res, err := e.queue.Client().Insert(context.Background(), mailsync.SyncMailboxArgs{TenantID: u.TenantID, UserID: u.ID}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -188,16 +188,16 @@ func (e *env) wait(id int64) *river.Event {
 }
 
 // queued lists the queued synchronization jobs.
-func (e *env) queued() []sync.SyncMailboxArgs {
+func (e *env) queued() []mailsync.SyncMailboxArgs {
 	e.t.Helper()
-	res, err := e.queue.Client().JobList(context.Background(), river.NewJobListParams().Kinds(sync.SyncMailboxArgs{}.Kind()).
+	res, err := e.queue.Client().JobList(context.Background(), river.NewJobListParams().Kinds(mailsync.SyncMailboxArgs{}.Kind()).
 		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStatePending).First(1000))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var out []sync.SyncMailboxArgs
+	var out []mailsync.SyncMailboxArgs
 	for _, j := range res.Jobs {
-		var a sync.SyncMailboxArgs
+		var a mailsync.SyncMailboxArgs
 		if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
 			e.t.Fatal(err)
 		}

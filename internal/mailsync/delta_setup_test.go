@@ -1,4 +1,4 @@
-package sync_test
+package mailsync_test
 
 import (
 	"context"
@@ -10,19 +10,19 @@ import (
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
-	"github.com/crmsync/crmsync/internal/sync"
 	"github.com/crmsync/crmsync/internal/tracking/trackingtest"
 )
 
 // graphReader is the wiring of graph.Mailbox as the delta engine's MailReader.
 type graphReader struct{ *graph.Mailbox }
 
-func (g graphReader) MessagesDelta(ctx context.Context, folder, link string) (sync.DeltaPage, error) {
+func (g graphReader) MessagesDelta(ctx context.Context, folder, link string) (mailsync.DeltaPage, error) {
 	p, err := g.Mailbox.MessagesDelta(ctx, folder, link)
-	return sync.DeltaPage(p), err
+	return mailsync.DeltaPage(p), err
 }
 
 // deltaEnv is the delta engine on a real database, with the real tracking worker under River and the
@@ -31,11 +31,11 @@ type deltaEnv struct {
 	t      *testing.T
 	store  *store.Store
 	fake   *graphfake.Server
-	engine *sync.DeltaEngine
+	engine *mailsync.DeltaEngine
 	tenant crm.Tenant
 	alice  crm.User
 	// wrap, when set, stands between the engine and the mailbox, to inject failures.
-	wrap func(sync.MailReader) sync.MailReader
+	wrap func(mailsync.MailReader) mailsync.MailReader
 }
 
 func newDeltaEnv(t *testing.T, s *store.Store) *deltaEnv {
@@ -45,7 +45,7 @@ func newDeltaEnv(t *testing.T, s *store.Store) *deltaEnv {
 	f := storetest.NewTenant(t, s, "alice@contoso.test")
 	fake.AddMailbox(f.User.ObjectID, f.User.UPN)
 	e := &deltaEnv{t: t, store: s, fake: fake, tenant: f.Tenant, alice: f.User}
-	open := func(ctx context.Context, m sync.Mailbox) (sync.MailReader, error) {
+	open := func(ctx context.Context, m mailsync.Mailbox) (mailsync.MailReader, error) {
 		mb, err := client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 		if err != nil {
 			return nil, err
@@ -55,7 +55,7 @@ func newDeltaEnv(t *testing.T, s *store.Store) *deltaEnv {
 		}
 		return graphReader{mb}, nil
 	}
-	e.engine = sync.NewDeltaEngine(s, open, svc, nil)
+	e.engine = mailsync.NewDeltaEngine(s, open, svc, nil)
 	return e
 }
 
@@ -70,7 +70,7 @@ func (e *deltaEnv) option(autoTrack string) {
 // pass runs one synchronization pass of alice's mailbox and returns how many messages it queued.
 func (e *deltaEnv) pass() int {
 	e.t.Helper()
-	res, err := e.engine.Sync(context.Background(), sync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID})
+	res, err := e.engine.Sync(context.Background(), mailsync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID})
 	if err != nil {
 		e.t.Fatalf("Sync: %v", err)
 	}

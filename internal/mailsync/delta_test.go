@@ -1,4 +1,4 @@
-package sync_test
+package mailsync_test
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"testing"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
-	"github.com/crmsync/crmsync/internal/sync"
 )
 
 // When Graph drops the sync state, the folder is read again from scratch: what was tracked stays one
@@ -47,13 +47,13 @@ func TestDeltaResyncWithoutDuplicates(t *testing.T) {
 
 // failingReader fails the delta page after the first of each pass.
 type failingReader struct {
-	sync.MailReader
+	mailsync.MailReader
 	pages int
 }
 
-func (f *failingReader) MessagesDelta(ctx context.Context, folder, link string) (sync.DeltaPage, error) {
+func (f *failingReader) MessagesDelta(ctx context.Context, folder, link string) (mailsync.DeltaPage, error) {
 	if f.pages++; f.pages > 1 {
-		return sync.DeltaPage{}, &outlook.TransientError{Status: 503, Err: errors.New("unavailable")}
+		return mailsync.DeltaPage{}, &outlook.TransientError{Status: 503, Err: errors.New("unavailable")}
 	}
 	return f.MailReader.MessagesDelta(ctx, folder, link)
 }
@@ -77,8 +77,8 @@ func TestDeltaLinkSavedOnlyAfterACompleteRound(t *testing.T) {
 			sent = append(sent, e.mail("inbox", outlook.Message{Subject: "bulk", From: from(strangerAddr)}))
 		}
 
-		e.wrap = func(r sync.MailReader) sync.MailReader { return &failingReader{MailReader: r} }
-		res, err := e.engine.Sync(t.Context(), sync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID})
+		e.wrap = func(r mailsync.MailReader) mailsync.MailReader { return &failingReader{MailReader: r} }
+		res, err := e.engine.Sync(t.Context(), mailsync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID})
 		var transient *outlook.TransientError
 		if !errors.As(err, &transient) {
 			t.Fatalf("Sync = %v, want the transient failure", err)

@@ -1,4 +1,4 @@
-package sync
+package mailsync
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	gosync "sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -98,7 +98,7 @@ type pass struct {
 	contactType crm.EntityType
 	fingerprint []byte // what every kind's membership depends on, besides its own filters and mappings
 
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	accounts map[string]string
 	list     string                  // the default To Do list
 	links    map[string]crm.ItemLink // of the kind being synchronized, by CRM id
@@ -510,8 +510,8 @@ func (p *pass) each(ctx context.Context, list []crmItem, fn func(context.Context
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		wg    gosync.WaitGroup
-		once  gosync.Once
+		wg    sync.WaitGroup
+		once  sync.Once
 		first error
 		slots = make(chan struct{}, pushConcurrency)
 	)

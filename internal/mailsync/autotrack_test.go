@@ -1,4 +1,4 @@
-package sync_test
+package mailsync_test
 
 import (
 	"context"
