@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -116,7 +117,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	user, err := s.deps.Store.UserOnSight(c.Request.Context(), crm.User{TenantID: p.TenantID, ObjectID: p.ObjectID, UPN: p.UPN,
-		Email: firstNonEmpty(p.Email, p.UPN), DisplayName: p.Name, Roles: crmRoles(p.Roles)})
+		Email: cmp.Or(p.Email, p.UPN), DisplayName: p.Name, Roles: crmRoles(p.Roles)})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -144,15 +145,6 @@ func crmRoles(roles []string) []string {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // rateLimit keeps one user from starving the others.

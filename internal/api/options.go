@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"time"
@@ -60,7 +61,7 @@ func (s *Server) postSync(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, syncResponse{Mailbox: firstNonEmpty(who.User.Email, who.User.UPN), Queued: true, RequestedAt: at})
+	c.JSON(http.StatusAccepted, syncResponse{Mailbox: cmp.Or(who.User.Email, who.User.UPN), Queued: true, RequestedAt: at})
 }
 
 // SyncRequester starts a client-mode synchronization pass that acts as the user (sync.ClientRequests).

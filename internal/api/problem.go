@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -67,8 +68,6 @@ func (s *Server) fail(c *gin.Context, err error) {
 			status, slug, title = http.StatusConflict, "conflict", "Conflict"
 		case crm.CodeForbidden:
 			status, slug, title = http.StatusForbidden, "forbidden", "Forbidden"
-		case crm.CodeTooMany:
-			status, slug, title = http.StatusTooManyRequests, "rate-limited", "Too many requests"
 		}
 		s.writeProblem(c, Problem{Type: problemType(slug), Title: title, Status: status, Detail: de.Message, Errors: de.Fields})
 	default:
@@ -82,22 +81,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 func byteSize(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return itoa(n>>20) + " MiB"
+		return strconv.FormatInt(n>>20, 10) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return itoa(n>>10) + " KiB"
+		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
-	return itoa(n) + " bytes"
-}
-
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for ; n > 0; n /= 10 {
-		i--
-		b[i] = byte('0' + n%10)
-	}
-	return string(b[i:])
+	return strconv.FormatInt(n, 10) + " bytes"
 }

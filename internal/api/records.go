@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"mime"
@@ -288,7 +289,7 @@ func (s *Server) deleteRecord(c *gin.Context) {
 
 // deleteVersion reads the version a DELETE is conditional on, from ?version= or If-Match; nil when none.
 func deleteVersion(c *gin.Context) (*int64, error) {
-	v := firstNonEmpty(c.Query("version"), strings.Trim(c.GetHeader("If-Match"), `"`))
+	v := cmp.Or(c.Query("version"), strings.Trim(c.GetHeader("If-Match"), `"`))
 	if v == "" {
 		return nil, nil
 	}

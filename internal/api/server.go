@@ -100,8 +100,6 @@ func NewServer(deps Deps) *Server {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
 
-type actorKey struct{}
-
 // caller is the authenticated user of a request.
 type caller struct {
 	crm.Actor

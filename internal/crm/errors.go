@@ -13,11 +13,10 @@ type Code string
 
 // The codes a domain error can carry.
 const (
-	CodeNotFound  Code = "not-found"  // the thing does not exist for this caller (also used when it is hidden)
-	CodeInvalid   Code = "invalid"    // the input breaks a rule; FieldErrors say which
-	CodeConflict  Code = "conflict"   // a stale version or a uniqueness clash
-	CodeForbidden Code = "forbidden"  // the caller may see it but not do this
-	CodeTooMany   Code = "rate-limit" // the caller sends too fast
+	CodeNotFound  Code = "not-found" // the thing does not exist for this caller (also used when it is hidden)
+	CodeInvalid   Code = "invalid"   // the input breaks a rule; FieldErrors say which
+	CodeConflict  Code = "conflict"  // a stale version or a uniqueness clash
+	CodeForbidden Code = "forbidden" // the caller may see it but not do this
 )
 
 // FieldError says what is wrong with one field of an input.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -485,7 +486,7 @@ func TestThrottlingStormIsRespected(t *testing.T) {
 		start := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Hour)
 		const n = 24
 		for i := range n {
-			e.appointment(e.alice, "Meeting "+itoa(i), start.Add(time.Duration(i)*time.Hour))
+			e.appointment(e.alice, "Meeting "+strconv.Itoa(i), start.Add(time.Duration(i)*time.Hour))
 		}
 		e.fake.InjectFault("*", graphfake.Fault{Latency: 20 * time.Millisecond})
 		e.fake.InjectFault("POST /users/{user}/events", graphfake.Fault{Status: 429, RetryAfter: time.Second, Times: 6})

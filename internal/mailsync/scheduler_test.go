@@ -3,6 +3,7 @@ package mailsync_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -72,7 +73,7 @@ func TestSchedulerBatches(t *testing.T) {
 		e := setup(t, s, false)
 		f := e.tenant(crm.SyncModeServer, "u0@server.test", 0)
 		for i := range 600 {
-			storetest.NewUser(t, s, f.Tenant.ID, "u"+string(rune('a'+i%26))+itoa(i)+"@server.test")
+			storetest.NewUser(t, s, f.Tenant.ID, "u"+string(rune('a'+i%26))+strconv.Itoa(i)+"@server.test")
 		}
 		n, err := e.scheduler.Schedule(context.Background())
 		if err != nil {

@@ -35,12 +35,6 @@ type Mailbox struct {
 // Result is what one pass moved.
 type Result struct{ ItemsIn, ItemsOut int }
 
-// NopSynchronizer synchronizes nothing: it stands in until the delta engine is wired.
-type NopSynchronizer struct{}
-
-// Sync does nothing and succeeds.
-func (NopSynchronizer) Sync(context.Context, Mailbox) (Result, error) { return Result{}, nil }
-
 // Passes runs synchronizers one after the other as one pass (mail, then calendar, contacts and To Do),
 // adding up what they moved. The first failure ends the pass.
 type Passes []Synchronizer

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,7 +104,7 @@ func (s *Store) checkReferences(ctx context.Context, tx *sqlx.Tx, tenantID strin
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("check reference %s: %w", field, err)
 		}
-		if isNoRows(err) || !contains(f.Targets, typ) {
+		if isNoRows(err) || !slices.Contains(f.Targets, typ) {
 			errs = append(errs, crm.FieldError{Field: "fields." + field, Message: fmt.Sprintf("no %s has the id %s", strings.Join(f.Targets, " or "), ref.ID)})
 		}
 	}
@@ -111,15 +112,6 @@ func (s *Store) checkReferences(ctx context.Context, tx *sqlx.Tx, tenantID strin
 		return crm.Invalid("a reference points nowhere", errs...)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Store) writeEmails(ctx context.Context, tx *sqlx.Tx, tenantID, recordID, recordType string, emails []crm.RecordEmail) error {

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func (t *task) messageDraft(m outlook.Message) draft {
 		status, direction = "sent", "outgoing"
 	}
 	a := crm.Activity{Type: crm.ActivityEmail, Subject: m.Subject, Body: truncate(m.Body), Status: status, Direction: direction,
-		InternetMessageID: m.InternetMessageID, ConversationID: firstNonEmpty(m.ConversationID, t.req.ConversationID)}
+		InternetMessageID: m.InternetMessageID, ConversationID: cmp.Or(m.ConversationID, t.req.ConversationID)}
 	if !m.SentAt.IsZero() {
 		sent := m.SentAt.UTC()
 		a.Start = &sent
@@ -112,7 +113,7 @@ func (t *task) messageDraft(m outlook.Message) draft {
 	refs := slices.Clone(m.References)
 	slices.Reverse(refs)
 	thread = append(thread, refs...)
-	return draft{activity: a, stamp: m.Stamp, messageID: firstNonEmpty(m.InternetMessageID, t.req.InternetMessageID), threadIDs: thread, changeKey: m.ChangeKey, categories: m.Categories}
+	return draft{activity: a, stamp: m.Stamp, messageID: cmp.Or(m.InternetMessageID, t.req.InternetMessageID), threadIDs: thread, changeKey: m.ChangeKey, categories: m.Categories}
 }
 
 func (t *task) eventDraft(e outlook.Event) draft {
@@ -325,7 +326,7 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 
 func contactInput(c outlook.Contact) crm.RecordInput {
 	fields := map[string]any{}
-	last := firstNonEmpty(c.Surname, c.DisplayName)
+	last := cmp.Or(c.Surname, c.DisplayName)
 	if last == "" && len(c.EmailAddresses) > 0 {
 		last = c.EmailAddresses[0].Email
 	}
@@ -336,7 +337,7 @@ func contactInput(c outlook.Contact) crm.RecordInput {
 	if len(c.EmailAddresses) > 0 && c.EmailAddresses[0].Email != "" {
 		fields["email"] = c.EmailAddresses[0].Email
 	}
-	if phone := firstNonEmpty(append(slices.Clone(c.BusinessPhones), c.MobilePhone)...); phone != "" {
+	if phone := cmp.Or(append(slices.Clone(c.BusinessPhones), c.MobilePhone)...); phone != "" {
 		fields["phone"] = phone
 	}
 	return crm.RecordInput{Fields: fields}

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.Trac
 		return crm.TrackRequest{}, err
 	}
 	now := s.now().UTC()
-	req := crm.TrackRequest{ID: uuid.NewString(), TenantID: who.TenantID, UserID: who.UserID, ItemKey: firstNonEmpty(immutableID, click.ItemID),
+	req := crm.TrackRequest{ID: uuid.NewString(), TenantID: who.TenantID, UserID: who.UserID, ItemKey: cmp.Or(immutableID, click.ItemID),
 		ItemID: click.ItemID, ImmutableID: immutableID, ItemType: click.ItemType, Action: click.Action, Generation: 1,
 		InternetMessageID: click.InternetMessageID, ConversationID: click.ConversationID, Regarding: click.Regarding,
 		State: crm.StateQueued, CreatedAt: now, UpdatedAt: now}
@@ -155,15 +156,6 @@ func sameRef(a, b *crm.RecordRef) bool {
 		return a == nil && b == nil
 	}
 	return *a == *b
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // checkRegarding makes sure the regarding record exists in the caller's tenant and that they may read it;
