@@ -144,24 +144,44 @@ func (q *Queue) Stop(ctx context.Context) error {
 // Client exposes River's client, for subscriptions in tests and for job management.
 func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }
 
-// InsertTx enqueues a job inside the caller's transaction: it exists exactly when the transaction commits.
-func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	if _, err := q.client.InsertTx(ctx, tx, args, opts); err != nil {
+// InsertTx enqueues a job inside the caller's store transaction: it exists exactly when the transaction
+// commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if _, err := q.client.InsertTx(ctx, tx.Unwrap(), args, opts); err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return nil
 }
 
-// CompleteTx marks the job being worked as completed inside the caller's transaction, so that its
-// effects and its completion commit together.
-func CompleteTx[T river.JobArgs](ctx context.Context, q *Queue, tx *sql.Tx, job *river.Job[T]) error {
-	var err error
-	if q.dialect == store.Postgres {
-		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
-	} else {
-		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+// InsertManyTx enqueues jobs inside the caller's store transaction and returns how many it inserted: a
+// unique job whose twin is still queued is skipped.
+func (q *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, args []river.JobArgs) (int, error) {
+	if len(args) == 0 {
+		return 0, nil
 	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	res, err := q.client.InsertManyTx(ctx, tx.Unwrap(), params)
 	if err != nil {
+		return 0, fmt.Errorf("enqueue %d %s jobs: %w", len(args), args[0].Kind(), err)
+	}
+	inserted := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			inserted++
+		}
+	}
+	return inserted, nil
+}
+
+// CompleteTx marks the job being worked as completed inside the caller's store transaction, so that its
+// effects and its completion commit together. It must be called from the job's Work, whose context
+// carries River's client (and so the driver of the queue's database); the type argument only names the
+// transaction type, *sql.Tx, which both drivers share.
+func CompleteTx[T river.JobArgs](ctx context.Context, tx *store.Tx, job *river.Job[T]) error {
+	if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.Unwrap(), job); err != nil {
 		return fmt.Errorf("complete job %d: %w", job.ID, err)
 	}
 	return nil

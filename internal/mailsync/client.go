@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
@@ -42,19 +40,19 @@ func (c *ClientRequests) Request(ctx context.Context, tenantID, userID, token st
 		sealed = c.box.Seal([]byte(token), assertionPurpose)
 	}
 	var at time.Time
-	err := c.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := c.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if at, err = c.store.RequestSyncTx(ctx, tx, tenantID, userID, sealed); err != nil {
+		if at, err = tx.RequestSync(ctx, tenantID, userID, sealed); err != nil {
 			return err
 		}
-		if err := c.store.EnsureMailboxTx(ctx, tx, tenantID, userID, at); err != nil {
+		if err := tx.EnsureMailbox(ctx, tenantID, userID, at); err != nil {
 			return err
 		}
 		if c.queue == nil {
 			return nil // the scheduler's next tick enqueues it
 		}
 		args := SyncMailboxArgs{TenantID: tenantID, UserID: userID}
-		if _, err := c.queue.Client().InsertTx(ctx, tx.Tx, args, nil); err != nil {
+		if err := c.queue.InsertTx(ctx, tx, args, nil); err != nil {
 			return fmt.Errorf("enqueue the synchronization of %s: %w", userID, err)
 		}
 		return nil

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
@@ -381,7 +379,7 @@ func TestDeletes(t *testing.T) {
 		ct := e.mustLink(e.alice, outlook.KindContact, kept.ID)
 
 		// Deleting in the CRM removes the event crmsync created.
-		if err := s.InTx(e.ctx, func(tx *sqlx.Tx) error { return s.DeleteActivityTx(e.ctx, tx, e.tenant.ID, gone.ID) }); err != nil {
+		if err := s.DeleteActivity(e.ctx, e.tenant.ID, gone.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		// Deleting in Outlook unlinks and keeps the CRM data.

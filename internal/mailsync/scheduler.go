@@ -2,11 +2,9 @@ package mailsync
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -122,22 +120,15 @@ func (s *Scheduler) Schedule(ctx context.Context) (int, error) {
 }
 
 func (s *Scheduler) enqueue(ctx context.Context, due []store.MailboxKey) (int, error) {
-	params := make([]river.InsertManyParams, len(due))
+	args := make([]river.JobArgs, len(due))
 	for i, m := range due {
-		params[i] = river.InsertManyParams{Args: SyncMailboxArgs{TenantID: m.TenantID, UserID: m.UserID}}
+		args[i] = SyncMailboxArgs{TenantID: m.TenantID, UserID: m.UserID}
 	}
 	inserted := 0
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.queue.Client().InsertManyTx(ctx, tx.Tx, params)
-		if err != nil {
-			return fmt.Errorf("enqueue mailbox synchronizations: %w", err)
-		}
-		for _, r := range res {
-			if !r.UniqueSkippedAsDuplicate {
-				inserted++
-			}
-		}
-		return nil
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		inserted, err = s.queue.InsertManyTx(ctx, tx, args)
+		return err
 	})
 	return inserted, err
 }

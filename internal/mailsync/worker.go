@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/crm"
@@ -74,8 +73,8 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SyncMailboxArgs]) erro
 	var throttled *outlook.ThrottledError
 	switch {
 	case err == nil:
-		return w.complete(ctx, job, func(tx *sqlx.Tx) error {
-			return w.store.RecordSyncSuccessTx(ctx, tx, a.TenantID, a.UserID, store.SyncOutcome{StartedAt: started,
+		return w.complete(ctx, job, func(tx *store.Tx) error {
+			return tx.RecordSyncSuccess(ctx, a.TenantID, a.UserID, store.SyncOutcome{StartedAt: started,
 				NextSyncAt: started.Add(interval), ItemsIn: res.ItemsIn, ItemsOut: res.ItemsOut})
 		})
 	case errors.As(err, &throttled):
@@ -86,14 +85,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SyncMailboxArgs]) erro
 	case isPermanent(err):
 		reason := disabledReason(err)
 		w.logger.Warn("mailbox synchronization disabled", "tenant", a.TenantID, "user", a.UserID, "error", err.Error())
-		return w.complete(ctx, job, func(tx *sqlx.Tx) error {
-			return w.store.DisableMailboxTx(ctx, tx, a.TenantID, a.UserID, reason, started)
+		return w.complete(ctx, job, func(tx *store.Tx) error {
+			return tx.RecordSyncDisabled(ctx, a.TenantID, a.UserID, reason, started)
 		})
 	default:
 		failures := mb.ConsecutiveFailures + 1
 		w.logger.Warn("mailbox synchronization failed", "tenant", a.TenantID, "user", a.UserID, "failures", failures, "error", err.Error())
-		return w.complete(ctx, job, func(tx *sqlx.Tx) error {
-			return w.store.RecordSyncFailureTx(ctx, tx, a.TenantID, a.UserID, store.SyncFailure{StartedAt: started,
+		return w.complete(ctx, job, func(tx *store.Tx) error {
+			return tx.RecordSyncFailure(ctx, a.TenantID, a.UserID, store.SyncFailure{StartedAt: started,
 				BackoffUntil: started.Add(Backoff(failures)), Failures: failures, Error: err.Error(), Alert: alertFor(failures, err)})
 		})
 	}
@@ -113,13 +112,13 @@ func (w *Worker) interval(ctx context.Context, tenantID, userID string) (time.Du
 }
 
 // complete runs record, when given, and completes the job in one transaction.
-func (w *Worker) complete(ctx context.Context, job *river.Job[SyncMailboxArgs], record func(tx *sqlx.Tx) error) error {
-	return w.store.InTx(ctx, func(tx *sqlx.Tx) error {
+func (w *Worker) complete(ctx context.Context, job *river.Job[SyncMailboxArgs], record func(tx *store.Tx) error) error {
+	return w.store.InTx(ctx, func(tx *store.Tx) error {
 		if record != nil {
 			if err := record(tx); err != nil {
 				return err
 			}
 		}
-		return jobs.CompleteTx(ctx, w.queue, tx.Tx, job)
+		return jobs.CompleteTx(ctx, tx, job)
 	})
 }

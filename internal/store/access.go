@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -62,8 +60,8 @@ func (s *Store) AccessLevels(ctx context.Context, tenantID string) ([]crm.Access
 // ReplaceAccessLevels replaces all of the tenant's stored access rules, after checking them against its
 // record types in the same transaction.
 func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels []crm.AccessLevel) ([]crm.AccessLevel, error) {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		types, err := s.entityTypes(ctx, tx, tenantID, "")
+	err := s.InTx(ctx, func(tx *Tx) error {
+		types, err := s.entityTypes(ctx, tx.db, tenantID, "")
 		if err != nil {
 			return err
 		}
@@ -75,11 +73,11 @@ func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM security_roles WHERE tenant_id = ?`), tenantID); err != nil {
+		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM security_roles WHERE tenant_id = ?`), tenantID); err != nil {
 			return fmt.Errorf("clear access rules: %w", err)
 		}
 		for _, r := range rules {
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO security_roles (tenant_id, role, record_type, operation, level) VALUES (?, ?, ?, ?, ?)`),
+			_, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO security_roles (tenant_id, role, record_type, operation, level) VALUES (?, ?, ?, ?, ?)`),
 				tenantID, r.Role, r.RecordType, string(r.Operation), r.Level.String())
 			if err != nil {
 				return fmt.Errorf("store access rule: %w", err)

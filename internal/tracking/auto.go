@@ -5,10 +5,10 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // AutoItem is an Outlook item that automatic tracking picked, known by its immutable id.
@@ -39,9 +39,9 @@ func (s *Service) SubmitAuto(ctx context.Context, it AutoItem) (req crm.TrackReq
 	if it.Assertion != "" && s.box != nil {
 		req.Assertion = s.box.Seal([]byte(it.Assertion), assertionPurpose)
 	}
-	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		for _, action := range []string{crm.ActionTrack, crm.ActionUntrack} {
-			existing, err := s.store.TrackRequestByKeyTx(ctx, tx, req.TenantID, req.UserID, req.ItemKey, action)
+			existing, err := tx.TrackRequestByKey(ctx, req.TenantID, req.UserID, req.ItemKey, action)
 			if err == nil {
 				req = existing
 				return nil
@@ -50,11 +50,11 @@ func (s *Service) SubmitAuto(ctx context.Context, it AutoItem) (req crm.TrackReq
 				return err
 			}
 		}
-		if err := s.store.InsertTrackRequestTx(ctx, tx, req); err != nil {
+		if err := tx.InsertTrackRequest(ctx, req); err != nil {
 			return err
 		}
 		queued = true
-		return s.queue.InsertTx(ctx, tx.Tx, TrackArgs{TenantID: req.TenantID, RequestID: req.ID, Generation: req.Generation}, nil)
+		return s.queue.InsertTx(ctx, tx, TrackArgs{TenantID: req.TenantID, RequestID: req.ID, Generation: req.Generation}, nil)
 	})
 	if err != nil {
 		return crm.TrackRequest{}, false, fmt.Errorf("accept automatic tracking of %s %s: %w", it.Kind, it.ImmutableID, err)

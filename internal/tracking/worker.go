@@ -7,12 +7,12 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // Worker works track requests.
@@ -52,7 +52,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 	}
 	if req.Generation != job.Args.Generation || !req.Open() {
 		// A newer click took this request over, or it is finished: nothing left for this job.
-		return s.store.InTx(ctx, func(tx *sqlx.Tx) error { return jobs.CompleteTx(ctx, s.queue, tx.Tx, job) })
+		return s.store.InTx(ctx, func(tx *store.Tx) error { return jobs.CompleteTx(ctx, tx, job) })
 	}
 	if err := s.store.MarkTrackProcessing(ctx, req.TenantID, req.ID, ""); err != nil {
 		return err
@@ -75,16 +75,16 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 		return err // transient: River retries with backoff
 	}
 	req.ImmutableID = res.immutableID
-	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.store.InTx(ctx, func(tx *store.Tx) error {
 		if res.stampedItem != "" {
-			if err := s.store.MarkItemStampedTx(ctx, tx, req.TenantID, req.UserID, res.stampedItem); err != nil {
+			if err := tx.MarkItemStamped(ctx, req.TenantID, req.UserID, res.stampedItem); err != nil {
 				return err
 			}
 		}
-		if err := s.store.FinishTrackRequestTx(ctx, tx, req); err != nil {
+		if err := tx.FinishTrackRequest(ctx, req); err != nil {
 			return err
 		}
-		return jobs.CompleteTx(ctx, s.queue, tx.Tx, job)
+		return jobs.CompleteTx(ctx, tx, job)
 	})
 }
 
