@@ -12,6 +12,7 @@ import (
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/mailsync"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/tracking"
@@ -62,7 +63,8 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 	open := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
 		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
 	}
-	svc := tracking.New(db, open, box, logger)
+	recs := records.New(db, nil)
+	svc := tracking.New(db, recs, open, box, logger)
 	registry := river.NewWorkers()
 	river.AddWorker(registry, tracking.NewWorker(svc))
 	// Mailbox synchronization: the scheduler runs on River's leader; one unique job per mailbox; a pass
@@ -78,7 +80,7 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 	openItems := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
 		return client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 	}
-	syncer := mailsync.Passes{mailsync.NewDeltaEngine(db, readMail, svc, logger), mailsync.NewItemsEngine(db, openItems, logger)}
+	syncer := mailsync.Passes{mailsync.NewDeltaEngine(db, readMail, svc, logger), mailsync.NewItemsEngine(db, recs, openItems, logger)}
 	scheduler := mailsync.NewScheduler(db, nil, logger)
 	syncWorker := mailsync.NewWorker(db, syncer, nil, logger)
 	syncRequests := mailsync.NewClientRequests(db, box)

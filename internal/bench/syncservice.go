@@ -22,6 +22,7 @@ import (
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/mailsync"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/tracking"
@@ -92,7 +93,8 @@ func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ 
 	open := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
 		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
 	}
-	svc := tracking.New(s.store, open, box, logger)
+	recs := records.New(s.store, nil)
+	svc := tracking.New(s.store, recs, open, box, logger)
 	readMail := func(ctx context.Context, m mailsync.Mailbox) (mailsync.MailReader, error) {
 		mb, err := client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 		if err != nil {
@@ -103,7 +105,7 @@ func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ 
 	openItems := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
 		return client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 	}
-	syncer := mailsync.Passes{mailsync.NewDeltaEngine(s.store, readMail, svc, logger), mailsync.NewItemsEngine(s.store, openItems, logger)}
+	syncer := mailsync.Passes{mailsync.NewDeltaEngine(s.store, readMail, svc, logger), mailsync.NewItemsEngine(s.store, recs, openItems, logger)}
 	// The scheduler runs ahead of the clock and is called by the benchmark, not by River's periodic job,
 	// so that a cycle starts when the benchmark says.
 	s.scheduler = mailsync.NewScheduler(s.store, func() time.Time { return time.Now().Add(schedulerLead) }, logger)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -51,18 +52,19 @@ const pushConcurrency = 4
 // is its organizer). A field changed on both sides since the last pass is a conflict the later change
 // wins, logged.
 type ItemsEngine struct {
-	store  *store.Store
-	open   OpenItems
-	logger *slog.Logger
-	now    func() time.Time
+	store   *store.Store
+	records *records.Service
+	open    OpenItems
+	logger  *slog.Logger
+	now     func() time.Time
 }
 
 // NewItemsEngine builds the engine.
-func NewItemsEngine(s *store.Store, open OpenItems, logger *slog.Logger) *ItemsEngine {
+func NewItemsEngine(s *store.Store, recs *records.Service, open OpenItems, logger *slog.Logger) *ItemsEngine {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &ItemsEngine{store: s, open: open, logger: logger, now: time.Now}
+	return &ItemsEngine{store: s, records: recs, open: open, logger: logger, now: time.Now}
 }
 
 var _ Synchronizer = (*ItemsEngine)(nil)
@@ -90,13 +92,10 @@ type pass struct {
 	m           Mailbox
 	items       Items
 	user        crm.User
-	actor       crm.Actor
 	filters     []crm.Filter
 	mappings    []crm.FieldMapping
-	policy      crm.AccessPolicy
-	security    crm.FieldSecurity
-	contactType crm.EntityType
-	fingerprint []byte // what every kind's membership depends on, besides its own filters and mappings
+	rules       records.Rules // what the user may see and do with the CRM side
+	fingerprint []byte        // what every kind's membership depends on, besides its own filters and mappings
 
 	mu       sync.Mutex
 	accounts map[string]string
@@ -113,31 +112,20 @@ func (e *ItemsEngine) newPass(ctx context.Context, m Mailbox) (*pass, error) {
 	if p.user, err = e.store.User(ctx, m.TenantID, m.UserID); err != nil {
 		return nil, err
 	}
-	p.actor = crm.Actor{TenantID: m.TenantID, UserID: m.UserID, Roles: p.user.Roles}
 	if p.filters, err = e.store.SyncFilters(ctx, m.TenantID, m.UserID); err != nil {
 		return nil, err
 	}
 	if p.mappings, err = e.store.FieldMappings(ctx, m.TenantID); err != nil {
 		return nil, err
 	}
-	if p.policy, err = e.store.AccessPolicy(ctx, m.TenantID); err != nil {
+	if p.rules, err = e.records.Rules(ctx, crm.Actor{TenantID: m.TenantID, UserID: m.UserID, Roles: p.user.Roles}); err != nil {
 		return nil, err
 	}
-	if p.security, err = e.store.FieldSecurity(ctx, m.TenantID); err != nil {
-		return nil, err
-	}
-	if p.contactType, err = e.store.EntityType(ctx, m.TenantID, crm.TypeContact); err != nil {
-		return nil, err
-	}
-	levels, err := e.store.AccessLevels(ctx, m.TenantID)
+	contactType, err := p.rules.EntityType(crm.TypeContact)
 	if err != nil {
 		return nil, err
 	}
-	perms, err := e.store.FieldPermissions(ctx, m.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	p.fingerprint, err = json.Marshal([]any{p.user.Roles, levels, perms, p.contactType.Fields})
+	p.fingerprint, err = json.Marshal([]any{p.user.Roles, p.rules.Levels(), p.rules.FieldPermissions(), contactType.Fields})
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint: %w", err)
 	}
@@ -179,23 +167,18 @@ func (p *pass) mapsOf(k kindSync) []crm.FieldMapping {
 	return out
 }
 
-// rules are what the user may do with a CRM item's fields: read it (record access, then field security)
-// and update it.
-func (p *pass) rules(k kindSync, it crmItem) fieldRules {
-	canUpdate := p.policy.Can(p.actor, k.recordType(), crm.OpUpdate, it.OwnerID)
-	if k.recordType() != crm.TypeContact {
-		return fieldRules{readable: func(string) bool { return true }, writable: func(string) bool { return canUpdate }}
-	}
+// fieldRules are what the user may do with a CRM item's fields: read them (record access, then field
+// security) and update them.
+func (p *pass) fieldRules(k kindSync, it crmItem) fieldRules {
+	typ := k.recordType()
 	return fieldRules{
-		readable: func(f string) bool { return p.security.Can(p.user.Roles, p.contactType, f, crm.OpRead) },
-		writable: func(f string) bool {
-			return canUpdate && p.security.Can(p.user.Roles, p.contactType, f, crm.OpUpdate)
-		},
+		readable: func(f string) bool { return p.rules.FieldReadable(typ, f) },
+		writable: func(f string) bool { return p.rules.FieldWritable(typ, it.OwnerID, f) },
 	}
 }
 
 func (p *pass) canRead(k kindSync, it crmItem) bool {
-	return !it.Deleted && p.policy.Can(p.actor, k.recordType(), crm.OpRead, it.OwnerID)
+	return !it.Deleted && p.rules.CanRead(k.recordType(), it.OwnerID)
 }
 
 // pull follows each of the kind's Outlook deltas to its end, reconciling every changed linked item, and
@@ -375,7 +358,7 @@ func (p *pass) reconcile(ctx context.Context, k kindSync, l crm.ItemLink, ci crm
 		s.outlook, s.outlookAt = out.Values, out.Modified
 		l.ChangeKey = out.ChangeKey
 	}
-	rules := p.rules(k, ci)
+	rules := p.fieldRules(k, ci)
 	rules.outlookReadOnly = out != nil && out.ReadOnly
 	d := decide(maps, s, rules)
 	for _, c := range d.conflicts {
@@ -462,7 +445,7 @@ func (p *pass) push(ctx context.Context, k kindSync, filters []crm.Filter) error
 	owner := ""
 	if !full {
 		since = watermark.Add(-pushMargin)
-	} else if p.policy.Level(p.actor.Roles, k.recordType(), crm.OpRead) == crm.LevelOwn {
+	} else if p.rules.ReadsOwnOnly(k.recordType()) {
 		owner = p.m.UserID
 	}
 	var candidates []crmItem
@@ -549,7 +532,7 @@ func (p *pass) linkOf(crmID string) (crm.ItemLink, bool) {
 func (p *pass) pushOne(ctx context.Context, k kindSync, filters []crm.Filter, c crmItem) error {
 	l, linked := p.linkOf(c.ID)
 	readable := p.canRead(k, c)
-	matches := readable && crm.MatchesAny(filters, c.Filter, c.OwnerID, p.m.UserID)
+	matches := readable && p.rules.Picks(filters, k.recordType(), c.OwnerID, c.Filter)
 	switch {
 	case linked && (!readable || (l.Reason == crm.ReasonFilter && !matches)):
 		return p.crmGone(ctx, k, l, c)
@@ -576,7 +559,7 @@ func (p *pass) pushOne(ctx context.Context, k kindSync, filters []crm.Filter, c 
 // create makes the Outlook copy of a CRM item that entered the user's filters. A pending link is written
 // first, so a crash after Graph created the item leaves a trace the next pass adopts (see adopt).
 func (p *pass) create(ctx context.Context, k kindSync, c crmItem, pending crm.ItemLink, hasPending bool) error {
-	maps, rules := p.mapsOf(k), p.rules(k, c)
+	maps, rules := p.mapsOf(k), p.fieldRules(k, c)
 	out, agreed := values{}, values{}
 	for _, m := range maps {
 		f := m.CRMField

@@ -45,7 +45,7 @@ func newItemsEnv(t *testing.T, s *store.Store) *itemsEnv {
 	open := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
 		return p.Graph.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 	}
-	e.engine = mailsync.NewItemsEngine(s, open, slog.New(slog.NewTextHandler(e.log, nil)))
+	e.engine = mailsync.NewItemsEngine(s, p.Records, open, slog.New(slog.NewTextHandler(e.log, nil)))
 	return e
 }
 

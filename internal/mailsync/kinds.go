@@ -293,7 +293,7 @@ func (contacts) item(ctx context.Context, p *pass, r crm.Record, deleted bool) (
 		return crmItem{}, err
 	}
 	return crmItem{ID: r.ID, OwnerID: r.OwnerID, Version: r.Version, UpdatedAt: r.UpdatedAt, Deleted: deleted,
-		Filter: crm.RecordFields(r), Values: contactValues(r, company)}, nil
+		Filter: p.rules.FilterFields(r), Values: contactValues(r, company)}, nil
 }
 
 func (k contacts) changed(ctx context.Context, p *pass, owner string, since time.Time) ([]crmItem, error) {

@@ -16,19 +16,11 @@ type accessRuleRow struct {
 
 // AccessPolicy returns the tenant's access policy: the defaults with the rules its admins stored on top.
 func (s *Store) AccessPolicy(ctx context.Context, tenantID string) (crm.AccessPolicy, error) {
-	var rows []accessRuleRow
-	if err := s.db.SelectContext(ctx, &rows, s.q(`SELECT role, record_type, operation, level FROM security_roles WHERE tenant_id = ?`), tenantID); err != nil {
-		return crm.AccessPolicy{}, fmt.Errorf("load access rules: %w", err)
+	levels, err := s.AccessLevels(ctx, tenantID)
+	if err != nil {
+		return crm.AccessPolicy{}, err
 	}
-	rules := make([]crm.AccessRule, 0, len(rows))
-	for _, r := range rows {
-		level, err := crm.ParseLevel(r.Level)
-		if err != nil {
-			return crm.AccessPolicy{}, fmt.Errorf("access rule %s/%s/%s: %w", r.Role, r.RecordType, r.Operation, err)
-		}
-		rules = append(rules, crm.AccessRule{Role: r.Role, RecordType: r.RecordType, Operation: crm.Operation(r.Operation), Level: level})
-	}
-	return crm.NewAccessPolicy(rules), nil
+	return crm.PolicyOf(levels)
 }
 
 // SetAccessRule stores one rule, replacing the rule for the same role, type and operation.

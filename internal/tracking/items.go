@@ -23,6 +23,11 @@ type task struct {
 	itemID string // immutable
 }
 
+// actor is the user the request acts for.
+func (t *task) actor() crm.Actor {
+	return crm.Actor{TenantID: t.req.TenantID, UserID: t.user.ID, Roles: t.user.Roles}
+}
+
 // maxBodyBytes caps what is kept of an item's body; a long thread with quoted history is mostly noise.
 const maxBodyBytes = 256 << 10
 
@@ -181,11 +186,10 @@ func (t *task) existingActivity(ctx context.Context, tx *store.Tx, d draft) (str
 // trackActivity creates or finds the activity, links the item to it, and stamps the item.
 func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 	s, tenant := t.svc.store, t.req.TenantID
-	policy, err := s.AccessPolicy(ctx, tenant)
+	access, err := t.svc.records.Access(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
-	actor := crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}
 	regarding := t.req.Regarding
 	if regarding == nil && d.activity.Type == crm.ActivityEmail {
 		if ref, err := s.RegardingOfThread(ctx, tenant, d.threadIDs, d.activity.ConversationID); err == nil {
@@ -213,10 +217,7 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 				return err
 			}
 			if id == "" {
-				if !policy.Can(actor, d.activity.Type, crm.OpCreate, t.user.ID) {
-					return crm.Forbidden("your security role does not let you create %s activities", d.activity.Type)
-				}
-				created, err := tx.CreateActivity(ctx, tenant, d.activity)
+				created, err := t.svc.records.CreateActivityIn(ctx, tx, access, d.activity)
 				if err != nil {
 					return err
 				}
@@ -256,7 +257,7 @@ func (t *task) resolveParties(ctx context.Context, a *crm.Activity) error {
 }
 
 // trackContact makes the Outlook contact a CRM contact: the one with the same email if there is one,
-// else a new contact owned by the user.
+// else a new contact owned by the user, as the records API would create it for them.
 func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, error) {
 	s, tenant := t.svc.store, t.req.TenantID
 	var emails []string
@@ -265,11 +266,10 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 			emails = append(emails, e.Email)
 		}
 	}
-	policy, err := s.AccessPolicy(ctx, tenant)
+	rules, err := t.svc.records.Rules(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
-	actor := crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}
 	// Candidates found before the transaction, so that it holds one connection only.
 	var candidate string
 	if c.Stamp != "" {
@@ -298,10 +298,7 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 			return err
 		}
 		if recordID == "" {
-			if !policy.Can(actor, crm.TypeContact, crm.OpCreate, t.user.ID) {
-				return crm.Forbidden("your security role does not let you create contacts")
-			}
-			rec, err := tx.CreateRecord(ctx, tenant, crm.TypeContact, t.user.ID, contactInput(c))
+			rec, err := t.svc.records.CreateRecordIn(ctx, tx, rules, crm.TypeContact, contactInput(c))
 			if err != nil {
 				return err
 			}
@@ -364,14 +361,13 @@ func (t *task) untrack(ctx context.Context) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	policy, err := s.AccessPolicy(ctx, tenant)
+	access, err := t.svc.records.Access(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
 	var deletable *crm.Activity
 	if tenantRow.Settings.UntrackDeletes && link.ActivityID != "" {
-		if a, err := s.Activity(ctx, tenant, link.ActivityID); err == nil &&
-			policy.Can(crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}, a.Type, crm.OpDelete, a.OwnerID) {
+		if a, err := s.Activity(ctx, tenant, link.ActivityID); err == nil && access.Can(crm.OpDelete, a.Type, a.OwnerID) {
 			deletable = &a
 		}
 	}

@@ -158,26 +158,13 @@ func sameRef(a, b *crm.RecordRef) bool {
 	return *a == *b
 }
 
-// checkRegarding makes sure the regarding record exists in the caller's tenant and that they may read it;
-// anything else is the same answer, so ids cannot be probed.
+// checkRegarding makes sure the caller may choose the regarding record (see records.CheckRegarding).
 func (s *Service) checkRegarding(ctx context.Context, who Caller, ref *crm.RecordRef) error {
-	notVisible := crm.Invalid("the regarding record is not valid", crm.FieldError{Field: "regarding",
-		Message: fmt.Sprintf("there is no %s with the id %s that you can see", ref.Type, ref.ID)})
-	rec, err := s.store.Record(ctx, who.TenantID, ref.Type, ref.ID)
-	if crm.IsNotFound(err) {
-		return notVisible
-	}
+	access, err := s.records.Access(ctx, who.Actor)
 	if err != nil {
 		return err
 	}
-	policy, err := s.store.AccessPolicy(ctx, who.TenantID)
-	if err != nil {
-		return err
-	}
-	if !policy.Can(who.Actor, rec.Type, crm.OpRead, rec.OwnerID) {
-		return notVisible
-	}
-	return nil
+	return s.records.CheckRegarding(ctx, access, *ref)
 }
 
 // immutableID asks the user's mailbox for the item's immutable id. An item the mailbox does not have

@@ -14,6 +14,7 @@ import (
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/tracking"
@@ -22,6 +23,7 @@ import (
 // Pipeline is a running tracking pipeline.
 type Pipeline struct {
 	Service *tracking.Service
+	Records *records.Service
 	Fake    *graphfake.Server
 	Graph   *graph.Client
 }
@@ -42,7 +44,8 @@ func Start(t testing.TB, s *store.Store) Pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := tracking.New(s, open, box, nil)
+	recs := records.New(s, nil)
+	svc := tracking.New(s, recs, open, box, nil)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, tracking.NewWorker(svc))
 	if err := jobs.Migrate(ctx, s); err != nil {
@@ -62,5 +65,5 @@ func Start(t testing.TB, s *store.Store) Pipeline {
 		defer cancel()
 		_ = q.Stop(stopCtx)
 	})
-	return Pipeline{Service: svc, Fake: fake, Graph: client}
+	return Pipeline{Service: svc, Records: recs, Fake: fake, Graph: client}
 }
