@@ -22,10 +22,14 @@ import (
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/sandbox"
+	"github.com/crmsync/crmsync/internal/service"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
 	"github.com/crmsync/crmsync/taskpane"
 )
+
+// defaultGraphURL is Microsoft Graph itself; in local mode it means "use the demo mailbox".
+const defaultGraphURL = "https://graph.microsoft.com/v1.0"
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load("serve", args, getenv, stderr)
@@ -56,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer listener.Close()
 	baseURL := "http://" + listener.Addr().String()
 
-	deps := api.Deps{Store: db, Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
+	deps := api.Deps{Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SightTTL: 10 * time.Second,
 		LoginOrigin: originOf(cfg.Authority)}
 	if deps.Manifest, err = servedManifest(cfg); err != nil {
@@ -90,13 +94,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			deps.Sandbox = sandbox.Handler(sandbox.Deps{Pages: taskpane.FS(), Issuer: issuer, Authority: authority, Mailbox: mailbox})
 		}
 	}
-	bg, err := newWorkers(ctx, cfg, db, key, graphURL, devToken, logger)
+	svc, err := service.New(ctx, cfg, service.Options{Store: db, EncryptionKey: key, GraphURL: graphURL, DevToken: devToken, Logger: logger})
 	if err != nil {
 		return err
 	}
-	deps.Tracker = bg.tracking
-	deps.CheckMailbox = bg.checkMailbox
-	deps.SyncRequests = bg.syncRequests
+	deps = svc.API(deps)
 	validator, err := identity.NewValidator(validatorOpts)
 	if err != nil {
 		return err
@@ -136,7 +138,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go func() { served <- httpsSrv.ServeTLS(tlsListener, "", "") }()
 	}
 	// River stops when Stop is called below, not when ctx ends, so that running jobs can finish.
-	if err := bg.queue.Start(context.WithoutCancel(ctx)); err != nil {
+	if err := svc.Start(ctx); err != nil {
 		return err
 	}
 
@@ -173,8 +175,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return fmt.Errorf("serve https: %w", err)
 		}
 	}
-	if err := bg.queue.Stop(shutdownCtx); err != nil {
-		return fmt.Errorf("stop jobs: %w", err)
+	if err := svc.Stop(shutdownCtx); err != nil {
+		return err
 	}
 	fmt.Fprintln(stdout, "crmsync stopped")
 	return nil

@@ -65,13 +65,11 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 	ctx := context.Background()
 	e := &env{t: t, store: s, syncer: &fakeSynchronizer{}}
 	e.scheduler = mailsync.NewScheduler(s, nil, nil)
-	worker := mailsync.NewWorker(s, e.syncer, nil, nil)
 	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.client = mailsync.NewClientRequests(s, box)
-	worker.ActAsUsers(e.client)
+	worker := mailsync.NewWorker(s, e.syncer, box, nil, nil)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	river.AddWorker(workers, mailsync.NewSchedulerWorker(e.scheduler))
@@ -88,9 +86,7 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 		t.Fatal(err)
 	}
 	e.queue = q
-	e.scheduler.SetQueue(q)
-	worker.SetQueue(q)
-	e.client.SetQueue(q)
+	e.client = mailsync.NewClientRequests(s, q, box)
 	if !start {
 		return e
 	}

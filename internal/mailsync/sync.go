@@ -18,18 +18,25 @@
 // again with POST /api/v1/admin/mailboxes/{id}/test-enable.
 package mailsync
 
-import "context"
+import (
+	"context"
+
+	"github.com/crmsync/crmsync/internal/jobs"
+)
 
 // Synchronizer runs one synchronization pass of a mailbox (implemented by the delta engine).
 type Synchronizer interface {
 	Sync(ctx context.Context, m Mailbox) (Result, error)
 }
 
-// Mailbox names the mailbox a pass synchronizes.
+// Mailbox names the mailbox a pass synchronizes, and how the pass acts.
 type Mailbox struct {
 	TenantID, UserID, ObjectID string
 	// Assertion is the user's token for on-behalf-of calls in client mode; empty means app-only.
 	Assertion string
+	// Queue is where the pass enqueues the work it starts (the automatic tracking of mail): the River
+	// client of the job running it.
+	Queue jobs.Inserter
 }
 
 // Result is what one pass moved.

@@ -223,7 +223,7 @@ func (w *world) askTracking(q question, subject crm.Record) bool {
 			w.t.Fatalf("track the appointment: %s", tracked.Error)
 		}
 		w.untrackDeletes()
-		untracked, err := w.tracker.Untrack(context.Background(), w.caller(), w.fake.RESTID(w.alice.ObjectID, e.ID))
+		untracked, err := w.svc.Tracking.Untrack(context.Background(), w.caller(), w.fake.RESTID(w.alice.ObjectID, e.ID))
 		if err != nil {
 			w.t.Fatal(err)
 		}
@@ -304,7 +304,7 @@ func (w *world) submit(click tracking.Click) (crm.TrackRequest, error) {
 	if click.Action == "" {
 		click.Action = crm.ActionTrack
 	}
-	return w.tracker.Submit(context.Background(), w.caller(), click)
+	return w.svc.Tracking.Submit(context.Background(), w.caller(), click)
 }
 
 // track clicks Track on one of alice's Outlook items and waits until it is worked.
@@ -335,7 +335,7 @@ func (w *world) done(req crm.TrackRequest) crm.TrackRequest {
 }
 
 func (w *world) outcome(req crm.TrackRequest) tracking.Outcome {
-	return w.tracker.Outcome(context.Background(), w.caller().Actor, req)
+	return w.svc.Tracking.Outcome(context.Background(), w.caller().Actor, req)
 }
 
 func (w *world) appointment() crm.Activity {

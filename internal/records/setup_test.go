@@ -8,28 +8,26 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/crm"
-	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/identity/identitytest"
-	"github.com/crmsync/crmsync/internal/mailsync"
+	"github.com/crmsync/crmsync/internal/service"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/tracking"
 	"github.com/crmsync/crmsync/internal/tracking/trackingtest"
 )
 
-// env is what the cases of one database share: the REST API, tracking with River working its jobs, the
-// items engine of the synchronization, and a fake Graph they all talk to through the real SDK.
+// env is what the cases of one database share: the whole service as serve builds it, with River working
+// its jobs, its REST API, and a fake Graph it talks to through the real SDK.
 type env struct {
 	store     *store.Store
+	svc       *service.Service
 	api       http.Handler
-	tracker   *tracking.Service
-	engine    *mailsync.ItemsEngine
 	fake      *graphfake.Server
 	issuer    *identity.DevIssuer
 	authority string
@@ -48,11 +46,8 @@ func newEnv(t *testing.T, s *store.Store) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(validator.Close)
-	open := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
-		return p.Graph.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
-	}
-	return &env{store: s, api: api.NewServer(api.Deps{Store: s, Records: p.Records, Validator: validator, Tracker: p.Service}),
-		tracker: p.Service, engine: mailsync.NewItemsEngine(s, p.Records, open, nil), fake: p.Fake, issuer: issuer, authority: authority}
+	return &env{store: s, svc: p.Service, api: api.NewServer(p.API(api.Deps{Validator: validator})), fake: p.Fake, issuer: issuer,
+		authority: authority}
 }
 
 // world is one case's tenant: alice, who asks, and bob in it; carol in another tenant.
@@ -129,11 +124,31 @@ func (w *world) request(method, path string, body any) *http.Request {
 	return req
 }
 
-// pass runs one synchronization of alice's calendar, contacts and To Do.
+// pass runs one synchronization pass of alice's mailbox, as her taskpane's request does (client mode),
+// through River's job, and waits for it.
 func (w *world) pass() {
 	w.t.Helper()
-	if _, err := w.engine.Sync(context.Background(), mailsync.Mailbox{TenantID: w.tenant, UserID: w.alice.ID, ObjectID: w.alice.ObjectID}); err != nil {
-		w.t.Fatalf("synchronize alice's mailbox: %v", err)
+	ctx := context.Background()
+	at, err := w.svc.SyncRequests.Request(ctx, w.tenant, w.alice.ID, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, err := w.store.Mailbox(ctx, w.tenant, w.alice.ID)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if m.LastSyncAt != nil && !m.LastSyncAt.Before(at) {
+			if m.LastError != "" {
+				w.t.Fatalf("synchronize alice's mailbox: %s", m.LastError)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatal("alice's mailbox was not synchronized within 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 
 // task is one request being worked: the user, their mailbox, and the item.
 type task struct {
-	svc    *Service
+	w      *Worker
 	req    crm.TrackRequest
 	user   crm.User
 	mb     Mailbox
@@ -185,8 +185,8 @@ func (t *task) existingActivity(ctx context.Context, tx *store.Tx, d draft) (str
 
 // trackActivity creates or finds the activity, links the item to it, and stamps the item.
 func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
-	s, tenant := t.svc.store, t.req.TenantID
-	access, err := t.svc.records.Access(ctx, t.actor())
+	s, tenant := t.w.store, t.req.TenantID
+	access, err := t.w.records.Access(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
@@ -217,7 +217,7 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 				return err
 			}
 			if id == "" {
-				created, err := t.svc.records.CreateActivityIn(ctx, tx, access, d.activity)
+				created, err := t.w.records.CreateActivityIn(ctx, tx, access, d.activity)
 				if err != nil {
 					return err
 				}
@@ -253,20 +253,20 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 
 // resolveParties ties each party's address to the CRM record it belongs to.
 func (t *task) resolveParties(ctx context.Context, a *crm.Activity) error {
-	return t.svc.store.ResolveParties(ctx, t.req.TenantID, a.Parties)
+	return t.w.store.ResolveParties(ctx, t.req.TenantID, a.Parties)
 }
 
 // trackContact makes the Outlook contact a CRM contact: the one with the same email if there is one,
 // else a new contact owned by the user, as the records API would create it for them.
 func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, error) {
-	s, tenant := t.svc.store, t.req.TenantID
+	s, tenant := t.w.store, t.req.TenantID
 	var emails []string
 	for _, e := range c.EmailAddresses {
 		if e.Email != "" {
 			emails = append(emails, e.Email)
 		}
 	}
-	rules, err := t.svc.records.Rules(ctx, t.actor())
+	rules, err := t.w.records.Rules(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
@@ -298,7 +298,7 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 			return err
 		}
 		if recordID == "" {
-			rec, err := t.svc.records.CreateRecordIn(ctx, tx, rules, crm.TypeContact, contactInput(c))
+			rec, err := t.w.records.CreateRecordIn(ctx, tx, rules, crm.TypeContact, contactInput(c))
 			if err != nil {
 				return err
 			}
@@ -342,7 +342,7 @@ func contactInput(c outlook.Contact) crm.RecordInput {
 // untrack removes the stamp and the link. The activity stays, unless the tenant says untracking deletes,
 // the user may delete it, and no other item links to it.
 func (t *task) untrack(ctx context.Context) (outcome, error) {
-	s, tenant := t.svc.store, t.req.TenantID
+	s, tenant := t.w.store, t.req.TenantID
 	link, err := s.ItemLink(ctx, tenant, t.user.ID, t.itemID)
 	if crm.IsNotFound(err) {
 		link, err = s.ItemLink(ctx, tenant, t.user.ID, t.req.ItemID)
@@ -361,7 +361,7 @@ func (t *task) untrack(ctx context.Context) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	access, err := t.svc.records.Access(ctx, t.actor())
+	access, err := t.w.records.Access(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
