@@ -26,21 +26,29 @@ func (s *Service) Request(ctx context.Context, who crm.Actor, id string) (Outcom
 // Outcome adds to a request of the user's what it produced, once it is done.
 func (s *Service) Outcome(ctx context.Context, who crm.Actor, r crm.TrackRequest) Outcome {
 	o := Outcome{TrackRequest: r}
-	if r.State != crm.StateDone {
-		return o
-	}
-	if r.ActivityID != "" {
-		if a, err := s.store.Activity(ctx, r.TenantID, r.ActivityID); err == nil {
-			o.Activity = &a
-		}
-	}
-	if r.RecordID != "" {
-		if rec, err := s.store.Record(ctx, r.TenantID, crm.TypeContact, r.RecordID); err == nil {
-			rec = s.records.Shown(ctx, who, rec)
-			o.Record = &rec
-		}
+	if r.State == crm.StateDone {
+		o.Activity, o.Record = s.linked(ctx, who, r.ActivityID, r.RecordID)
 	}
 	return o
+}
+
+// linked reads what an item is linked to, the activity or the contact (as the user may see it); nil for
+// neither or one that is gone.
+func (s *Service) linked(ctx context.Context, who crm.Actor, activityID, recordID string) (*crm.Activity, *crm.Record) {
+	var activity *crm.Activity
+	var record *crm.Record
+	if activityID != "" {
+		if a, err := s.store.Activity(ctx, who.TenantID, activityID); err == nil {
+			activity = &a
+		}
+	}
+	if recordID != "" {
+		if rec, err := s.store.Record(ctx, who.TenantID, crm.TypeContact, recordID); err == nil {
+			rec = s.records.Shown(ctx, who, rec)
+			record = &rec
+		}
+	}
+	return activity, record
 }
 
 // Item is what crmsync knows of one of the user's Outlook items: its link when it is tracked, with the
@@ -61,17 +69,7 @@ func (s *Service) Item(ctx context.Context, who crm.Actor, itemID string) (Item,
 	switch {
 	case err == nil:
 		out.Link = &link
-		if link.ActivityID != "" {
-			if a, err := s.store.Activity(ctx, who.TenantID, link.ActivityID); err == nil {
-				out.Activity = &a
-			}
-		}
-		if link.RecordID != "" {
-			if rec, err := s.store.Record(ctx, who.TenantID, crm.TypeContact, link.RecordID); err == nil {
-				rec = s.records.Shown(ctx, who, rec)
-				out.Record = &rec
-			}
-		}
+		out.Activity, out.Record = s.linked(ctx, who, link.ActivityID, link.RecordID)
 	case !crm.IsNotFound(err):
 		return Item{}, err
 	}
