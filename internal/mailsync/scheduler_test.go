@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestScheduler(t *testing.T) {
 		}
 		got := e.queued()
 		want := []mailsync.SyncMailboxArgs{{TenantID: server.Tenant.ID, UserID: server.User.ID}, {TenantID: client.Tenant.ID, UserID: client.User.ID}}
-		sortArgs := func(a, b mailsync.SyncMailboxArgs) int { return compare(a.UserID, b.UserID) }
+		sortArgs := func(a, b mailsync.SyncMailboxArgs) int { return strings.Compare(a.UserID, b.UserID) }
 		slices.SortFunc(got, sortArgs)
 		slices.SortFunc(want, sortArgs)
 		if !slices.Equal(got, want) {

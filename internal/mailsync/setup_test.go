@@ -203,15 +203,3 @@ func (e *env) queued() []mailsync.SyncMailboxArgs {
 }
 
 var errTransient = errors.New("graph answered 503")
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func itoa(i int) string { return fmt.Sprint(i) }

@@ -107,7 +107,7 @@ func isPermanent(err error) bool {
 		errors.Is(err, errDraft) || crm.ErrorCode(err) != ""
 }
 
-var errDraft = errors.New("Outlook could not give us this message: it is still a draft — save or send it first")
+var errDraft = errors.New("Outlook could not give us this message: it is still a draft — save or send it first") //nolint:staticcheck // ST1005: it starts with a name
 
 // readable turns an error into the sentence the taskpane shows.
 func readable(err error) string {
