@@ -37,6 +37,7 @@ func (s *Server) routes() {
 		e.Any("/dev/outlook/*path", gin.WrapH(s.deps.Sandbox))
 	}
 
+	e.GET("/api/v1/openapi.json", s.openAPI())
 	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.GET("/me", s.getMe)
 
