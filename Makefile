@@ -73,7 +73,7 @@ TASKPANE_SRC := $(filter-out %.test.ts,$(wildcard taskpane/src/*.ts taskpane/src
 	$(filter-out %.test.ts,$(wildcard taskpane/src/sandbox/*.ts taskpane/src/sandbox/*.css)) \
 	taskpane/package.json taskpane/tsconfig.json taskpane/vite.config.ts taskpane/vite.standin.config.ts
 
-.PHONY: taskpane taskpane-test
+.PHONY: taskpane taskpane-test openapi-lint
 
 taskpane: $(TASKPANE_DIST)
 
@@ -88,5 +88,11 @@ $(TASKPANE_DIST): $(TASKPANE_MODULES) $(TASKPANE_SRC)
 taskpane-test: $(TASKPANE_MODULES)
 	cd taskpane && npm test
 
+# Lints the API's OpenAPI description with Redocly's CLI (a devDependency of the taskpane, where the
+# node tooling lives), its recommended rules as errors; make test runs it. The Go tests check the
+# description against routes.go and against every answer the API tests get.
+openapi-lint: $(TASKPANE_MODULES)
+	cd taskpane && npx --no-install redocly lint ../internal/api/openapi.yaml --config ../internal/api/redocly.yaml
+
 build test test-short crash-test bench manifest: $(TASKPANE_DIST)
-test: taskpane-test
+test: taskpane-test openapi-lint
