@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/internal/telemetry"
 )
 
 // maxBody bounds a request body; crmsync's PATCHes are a few hundred bytes.
@@ -63,8 +65,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	key := s.begin(rt.pattern, params["user"])
-	defer s.end(key)
+	job := r.Header.Get(telemetry.JobHeader)
+	key := s.begin(rt.pattern, params["user"], job)
+	defer s.end(key, job)
 	ctx := r.Context()
 	if !sleep(ctx, s.latency) {
 		return
@@ -111,8 +114,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.writeEncoded(w, r, resp, data)
 }
 
-// begin counts a request and marks it in flight for its mailbox; end unmarks it.
-func (s *Server) begin(pattern, user string) string {
+// begin counts a request and marks it in flight for its mailbox, and for the job that sent it; end
+// unmarks it.
+func (s *Server) begin(pattern, user, job string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests[pattern]++
@@ -121,13 +125,15 @@ func (s *Server) begin(pattern, user string) string {
 	if s.inFlight[key] > s.maxFlight[key] {
 		s.maxFlight[key] = s.inFlight[key]
 	}
+	s.beginJob(key, job)
 	return key
 }
 
-func (s *Server) end(key string) {
+func (s *Server) end(key, job string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inFlight[key]--
+	s.endJob(key, job)
 }
 
 func (s *Server) write(w http.ResponseWriter, r *http.Request, resp response) {

@@ -31,6 +31,7 @@ type Server struct {
 	inFlight  map[string]int      // by mailbox key
 	maxFlight map[string]int      // by mailbox key
 	requestN  int                 // numbers the request-id header
+	jobs      map[jobKey]*JobSpan // by mailbox key and job attempt; nil unless RecordJobs
 }
 
 // Option configures a Server.
