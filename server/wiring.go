@@ -95,7 +95,7 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 		PollInterval: 50 * time.Millisecond,
 		JobTimeout:   cfg.JobTimeout,
 		RescueAfter:  cfg.JobTimeout + cfg.JobTimeout/2,
-		PeriodicJobs: []*river.PeriodicJob{scheduler.PeriodicJob()},
+		PeriodicJobs: []*river.PeriodicJob{scheduler.PeriodicJob(cfg.ScheduleInterval)},
 		Logger:       logger,
 	})
 	if err != nil {
