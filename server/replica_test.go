@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,19 +180,27 @@ func (r *replicaTest) run() {
 	r.start(0)
 	initial := r.waitCycle(begun, "the initial cycle")
 	r.figure("initial cycle of %d mailboxes, 1 replica: %s", replicaMailboxes, initial.Round(time.Millisecond))
+	cpu := r.cpu()
 	cycle1 := r.waitCycle(r.makeDue(), "a cycle on one replica")
+	cycle1CPU, cpu := r.cpu()-cpu, r.cpu()
 	clicks1 := r.clicks(0, one, nil)
-	r.figure("cycle of %d mailboxes: 1 replica %s", replicaMailboxes, cycle1.Round(time.Millisecond))
-	r.figure("%d Track clicks: 1 replica %s, %.0f clicks/s", replicaBatch, clicks1.Round(time.Millisecond), replicaBatch/clicks1.Seconds())
+	clicks1CPU := r.cpu() - cpu
+	r.figure("cycle of %d mailboxes: 1 replica %s, %s of CPU", replicaMailboxes, cycle1.Round(time.Millisecond), cycle1CPU)
+	r.figure("%d Track clicks: 1 replica %s, %.0f clicks/s, %s of CPU", replicaBatch, clicks1.Round(time.Millisecond),
+		replicaBatch/clicks1.Seconds(), clicks1CPU)
 
 	// Three replicas: the same.
 	r.start(1)
 	r.start(2)
+	cpu = r.cpu()
 	cycle3 := r.waitCycle(r.makeDue(), "a cycle on three replicas")
+	cycle3CPU, cpu := r.cpu()-cpu, r.cpu()
 	clicks3 := r.clicks(1, all, nil)
-	r.figure("cycle of %d mailboxes: 3 replicas %s (×%.2f the speed of one)", replicaMailboxes, cycle3.Round(time.Millisecond), cycle1.Seconds()/cycle3.Seconds())
-	r.figure("%d Track clicks: 3 replicas %s, %.0f clicks/s (×%.2f one replica's)", replicaBatch, clicks3.Round(time.Millisecond),
-		replicaBatch/clicks3.Seconds(), clicks1.Seconds()/clicks3.Seconds())
+	clicks3CPU := r.cpu() - cpu
+	r.figure("cycle of %d mailboxes: 3 replicas %s (×%.2f the speed of one), %s of CPU", replicaMailboxes, cycle3.Round(time.Millisecond),
+		cycle1.Seconds()/cycle3.Seconds(), cycle3CPU)
+	r.figure("%d Track clicks: 3 replicas %s, %.0f clicks/s (×%.2f one replica's), %s of CPU", replicaBatch, clicks3.Round(time.Millisecond),
+		replicaBatch/clicks3.Seconds(), clicks1.Seconds()/clicks3.Seconds(), clicks3CPU)
 
 	// Faults: the leader (the first replica, alone when River elected it) dies in the middle of a cycle;
 	// another replica dies while clicks arrive. Both come back.
@@ -231,6 +241,37 @@ func (r *replicaTest) kill(i int, when string) {
 	if err := r.replicas[i].start(); err != nil {
 		r.t.Error(err)
 	}
+}
+
+// cpu is the processor time the running replicas have used so far, all together.
+func (r *replicaTest) cpu() time.Duration {
+	var total time.Duration
+	for _, p := range r.replicas {
+		total += p.cpu()
+	}
+	return total.Round(10 * time.Millisecond)
+}
+
+// cpu is the processor time (user and system) the running process has used; 0 when none runs.
+func (p *crashProcess) cpu() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's name, which ends with the last ')': utime and stime are the 12th
+	// and 13th, in clock ticks of 10 ms (Linux's USER_HZ).
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // makeDue makes every mailbox due now, as the passing of their interval would, and returns when. It
