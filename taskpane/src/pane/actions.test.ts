@@ -2,18 +2,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { type TrackRequest } from '../api.ts';
-import {
-  deferred,
-  doneRequest,
-  fabrikam,
-  fakeApi,
-  flush,
-  northwind,
-  request,
-  restId,
-  trackedItem,
-  untrackedItem,
-} from '../testing/fakes.ts';
+import { deferred, doneRequest, fabrikam, fakeApi, flush, northwind, request, restId, trackedItem, untrackedItem } from '../testing/fakes.ts';
 import { $, $$, disabled, key, setup, text, type, usePane } from '../testing/pane.ts';
 
 usePane();
@@ -83,7 +72,10 @@ describe('clicks', () => {
     key('Enter');
     $('set-regarding-button').click();
     await vi.advanceTimersByTimeAsync(0);
-    expect(api.setRegarding).toHaveBeenCalledWith(restId('ews-1'), expect.objectContaining({ itemType: 'message', regarding: { type: 'account', id: 'acc-2' } }));
+    expect(api.setRegarding).toHaveBeenCalledWith(
+      restId('ews-1'),
+      expect.objectContaining({ itemType: 'message', regarding: { type: 'account', id: 'acc-2' } }),
+    );
   });
 
   it('Untrack shows Untracking… until done', async () => {

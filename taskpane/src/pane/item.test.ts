@@ -9,7 +9,21 @@ usePane();
 describe('the DOM contract', () => {
   it('has every element the end-to-end test drives', async () => {
     await setup();
-    for (const id of ['tracking-state', 'regarding', 'parties', 'search-input', 'track-button', 'set-regarding-button', 'untrack-button', 'progress', 'error', 'sync-now', 'sync-status', 'queued', 'search-offline']) {
+    for (const id of [
+      'tracking-state',
+      'regarding',
+      'parties',
+      'search-input',
+      'track-button',
+      'set-regarding-button',
+      'untrack-button',
+      'progress',
+      'error',
+      'sync-now',
+      'sync-status',
+      'queued',
+      'search-offline',
+    ]) {
       expect($$(id), id).toHaveLength(1);
     }
     expect(input().tagName).toBe('INPUT');
@@ -83,8 +97,16 @@ describe('showing the item', () => {
 describe('errors', () => {
   it.each([
     ['a refused token', new ApiError({ status: 401, detail: 'expired', path: '/track', method: 'POST' }), 'Sign in again'],
-    ['an item the mailbox lacks', new ApiError({ status: 404, detail: 'your mailbox has no message with this id', path: '/track', method: 'POST' }), 'This item is not in your mailbox'],
-    ['no network', new ApiError({ status: 0, detail: 'crmsync cannot be reached', network: true, path: '/track', method: 'POST' }), 'crmsync cannot be reached'],
+    [
+      'an item the mailbox lacks',
+      new ApiError({ status: 404, detail: 'your mailbox has no message with this id', path: '/track', method: 'POST' }),
+      'This item is not in your mailbox',
+    ],
+    [
+      'no network',
+      new ApiError({ status: 0, detail: 'crmsync cannot be reached', network: true, path: '/track', method: 'POST' }),
+      'crmsync cannot be reached',
+    ],
     ['a fetch TypeError', new TypeError('Failed to fetch'), 'crmsync cannot be reached'],
   ])('shows %s readably', async (_name, err, want) => {
     const api = fakeApi({ track: vi.fn(async () => Promise.reject(err)) });

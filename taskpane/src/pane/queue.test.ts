@@ -108,7 +108,9 @@ describe('offline', () => {
 
   it('shows other search failures as before, without the offline records', async () => {
     await filled();
-    const api = fakeApi({ searchRecords: vi.fn(async () => Promise.reject(new ApiError({ status: 500, detail: 'the index is rebuilding', path: '/records', method: 'GET' }))) });
+    const api = fakeApi({
+      searchRecords: vi.fn(async () => Promise.reject(new ApiError({ status: 500, detail: 'the index is rebuilding', path: '/records', method: 'GET' }))),
+    });
     await setup({ api, offline: cache, debounceMs: 0 });
     type('fab');
     await vi.waitFor(() => expect(text('error')).toBe('The index is rebuilding'));
@@ -184,7 +186,9 @@ describe('offline', () => {
     window.dispatchEvent(new Event('online'));
     await vi.waitFor(() => expect(text('tracking-state')).toBe('Tracked'));
     expect(api.track).toHaveBeenCalledTimes(2);
-    expect(api.track).toHaveBeenLastCalledWith(expect.objectContaining({ itemId: restId('ews-1'), itemType: 'message', internetMessageId: '<m1@northwind.test>' }));
+    expect(api.track).toHaveBeenLastCalledWith(
+      expect.objectContaining({ itemId: restId('ews-1'), itemType: 'message', internetMessageId: '<m1@northwind.test>' }),
+    );
     expect(api.watch).toHaveBeenCalledWith('req-1', expect.any(Function), expect.anything());
     expect(text('progress')).toBe('done');
     expect(text('regarding')).toBe('Fabrikam, Inc.');
@@ -196,7 +200,10 @@ describe('offline', () => {
 
   it('sends the kept clicks when the pane next opens', async () => {
     await cache.enqueue({ action: 'track', itemId: restId('ews-1'), body: { itemType: 'message' }, queuedAt: '' }, mailbox);
-    await cache.enqueue({ action: 'setRegarding', itemId: 'other-item', body: { itemType: 'message', regarding: { type: 'account', id: 'acc-2' } }, queuedAt: '' }, mailbox);
+    await cache.enqueue(
+      { action: 'setRegarding', itemId: 'other-item', body: { itemType: 'message', regarding: { type: 'account', id: 'acc-2' } }, queuedAt: '' },
+      mailbox,
+    );
     const api = fakeApi({ track: vi.fn(async () => request({ state: 'queued' })) });
     api.itemTracking.mockResolvedValueOnce(untrackedItem()).mockResolvedValue(trackedItem());
     await setup({ api, offline: cache });

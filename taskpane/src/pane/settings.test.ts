@@ -35,7 +35,9 @@ async function open() {
 }
 
 async function submit() {
-  $('save-options').closest('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+  $('save-options')
+    .closest('form')!
+    .dispatchEvent(new Event('submit', { cancelable: true }));
   await flush();
 }
 
@@ -85,7 +87,13 @@ describe('the Settings view', () => {
     const api = fakeApi({
       me: vi.fn(async () => me({ minSyncIntervalMinutes: 10 })),
       putOptions: vi.fn(async () => {
-        throw new ApiError({ status: 422, detail: 'the options are not valid', errors: [{ field: 'syncIntervalMinutes', message: 'must be from 20' }], path: '/me/options', method: 'PUT' });
+        throw new ApiError({
+          status: 422,
+          detail: 'the options are not valid',
+          errors: [{ field: 'syncIntervalMinutes', message: 'must be from 20' }],
+          path: '/me/options',
+          method: 'PUT',
+        });
       }),
     });
     await setup(api);

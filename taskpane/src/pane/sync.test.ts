@@ -98,9 +98,17 @@ describe('synchronization', () => {
   });
 
   it.each([
-    ['no network', new ApiError({ status: 0, detail: 'crmsync cannot be reached', network: true, path: '/sync', method: 'POST' }), 'Synchronization failed: crmsync cannot be reached'],
+    [
+      'no network',
+      new ApiError({ status: 0, detail: 'crmsync cannot be reached', network: true, path: '/sync', method: 'POST' }),
+      'Synchronization failed: crmsync cannot be reached',
+    ],
     ['a refused token', new ApiError({ status: 401, detail: 'expired', path: '/sync', method: 'POST' }), 'Synchronization failed: Sign in again'],
-    ['a server error', new ApiError({ status: 500, detail: 'the database is not answering', path: '/sync', method: 'POST' }), 'Synchronization failed: The database is not answering'],
+    [
+      'a server error',
+      new ApiError({ status: 500, detail: 'the database is not answering', path: '/sync', method: 'POST' }),
+      'Synchronization failed: The database is not answering',
+    ],
   ])('shows %s readably, leaves tracking alone and keeps repeating', async (_name, err, want) => {
     vi.useFakeTimers();
     const api = clientMode(5, { synchronize: vi.fn().mockRejectedValueOnce(err).mockResolvedValue(syncRequested()) });
