@@ -54,9 +54,13 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	if isPage(c.Request.URL.Path) {
+	switch path := c.Request.URL.Path; {
+	case isApp(path):
+		h.Set("Content-Security-Policy", s.appCSP)
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+	case isPage(path):
 		h.Set("Content-Security-Policy", s.pageCSP)
-	} else {
+	default:
 		h.Set("Content-Security-Policy", apiPolicy)
 		h.Set("X-Frame-Options", "DENY")
 	}
