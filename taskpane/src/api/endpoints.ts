@@ -80,6 +80,8 @@ export interface CrmEndpoints {
   adminSettings(): Promise<AdminSettings>;
   /** patchAdminSettings merges the members given and answers the whole settings. */
   patchAdminSettings(patch: Partial<AdminSettings>): Promise<AdminSettings>;
+  /** putAdminSettings replaces the settings: every member is required. */
+  putAdminSettings(settings: AdminSettings): Promise<AdminSettings>;
   mailboxes(): Promise<Page<Mailbox>>;
   testEnableMailbox(userId: string): Promise<Mailbox>;
   disableMailbox(userId: string): Promise<Mailbox>;
@@ -141,6 +143,7 @@ export function crmEndpoints(call: Call): CrmEndpoints {
 
     adminSettings: () => call('GET', '/admin/settings'),
     patchAdminSettings: (patch) => call('PATCH', '/admin/settings', { body: patch }),
+    putAdminSettings: (settings) => call('PUT', '/admin/settings', { body: settings }),
     mailboxes: () => call('GET', '/admin/mailboxes'),
     testEnableMailbox: (userId) => call('POST', `/admin/mailboxes/${enc(userId)}/test-enable`),
     disableMailbox: (userId) => call('POST', `/admin/mailboxes/${enc(userId)}/disable`),

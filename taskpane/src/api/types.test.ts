@@ -52,7 +52,7 @@ const checks = {
 } satisfies { [K in keyof F]: true };
 
 // The comparison itself, on shapes that differ: each names the member (Equal is exact type equality).
-type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 type Shape = { id: string; kind: 'a' | 'b'; when?: string | null; tags: string[]; ref: { type: string } | null };
 const differences: [
   Equal<Mismatch<{ id: string; kind: string; tags: string[]; ref: null; extra: number }, Shape>, '$.extra: sent by the API, missing from the type'>,

@@ -92,6 +92,8 @@ export interface EntityField {
   /** The record types a reference field may point to. */
   targets?: string[];
   choices?: string[];
+  /** The caller's field security on a secured field, when the server says (not yet: a needed API addition). */
+  access?: { read: boolean; create: boolean; update: boolean };
 }
 
 /** A record type: built-in or custom. */
@@ -177,6 +179,8 @@ export interface Me {
   options: MyOptions;
   /** The tenant's minimum interval, when the server says (not yet: a needed API addition). */
   minSyncIntervalMinutes?: number;
+  /** The tenant's display name, when the server says (not yet: a needed API addition). */
+  tenantName?: string;
 }
 
 /** A manual synchronization the server accepted (POST /sync, 202). */
