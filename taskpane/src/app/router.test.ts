@@ -59,6 +59,17 @@ describe('the router', () => {
     expect(raw.history.replaceState).toHaveBeenCalledWith(null, '', '#/filters/new');
   });
 
+  it('lets the user’s navigation win over a screen replacing its address late', () => {
+    const { win, raw } = fakeWindow('#/records');
+    const show = vi.fn();
+    const router = startRouter({ window: win, show, leave: () => true });
+    router.start();
+    raw.location.hash = '#/options'; // the user went on; the hashchange is on its way
+    router.go('#/records/account', { replace: true });
+    expect(raw.location.hash).toBe('#/options');
+    expect(show).toHaveBeenCalledTimes(1);
+  });
+
   it('records a hash silently, and replaces without a history entry', () => {
     const { win } = fakeWindow('#/records/account');
     const show = vi.fn();

@@ -144,6 +144,9 @@ export function startRouter(deps: RouterDeps): Router {
     current: () => shown,
     go(hash, opts = {}) {
       if (opts.replace || opts.silent) {
+        // A screen that replaces its own address (a default, its search) is too late once the user has
+        // gone elsewhere: the hashchange on its way shows where they went.
+        if (win.location.hash !== shown.hash) return;
         win.history.replaceState(null, '', hash);
         shown = parseHash(hash);
         if (!opts.silent) deps.show(shown);
