@@ -4,8 +4,11 @@
 // synchronizes on the server now: the button goes and the timer stops. Without /me the section stays hidden.
 
 import { ApiError, type Me } from '../api.ts';
+import { clock } from '../clock.ts';
 import { paneText as t, readableError } from '../messages.ts';
 import type { PaneContext } from './state.ts';
+
+export { clock };
 import { setDisabled } from './view.ts';
 
 /** The interval of the automatic synchronization when /me gives none, as the server's default. */
@@ -18,13 +21,6 @@ export function syncIntervalMs(me: Pick<Me, 'options'> | null | undefined): numb
   const given = me?.options?.syncIntervalMinutes;
   const minutes = typeof given === 'number' && Number.isFinite(given) ? Math.round(given) : defaultSyncIntervalMinutes;
   return Math.min(Math.max(minutes, 1), maxSyncIntervalMinutes) * 60_000;
-}
-
-/** clock is a time as HH:MM in the user's time zone, or '' for a time that does not parse. */
-export function clock(rfc3339: string): string {
-  const time = new Date(rfc3339);
-  if (Number.isNaN(time.getTime())) return '';
-  return `${String(time.getHours()).padStart(2, '0')}:${String(time.getMinutes()).padStart(2, '0')}`;
 }
 
 /** The synchronization of a mounted pane. */

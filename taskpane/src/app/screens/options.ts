@@ -3,7 +3,7 @@
 // last and next synchronization, items in and out, the last error in words. #/options
 
 import { ApiError, type Mailbox } from '../../api.ts';
-import { clock } from '../../pane/sync.ts';
+import { clock } from '../../clock.ts';
 import { mountOptionsForm } from '../../options.ts';
 import { h, replace, when } from '../dom.ts';
 import { t } from '../messages.ts';
