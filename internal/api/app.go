@@ -11,28 +11,11 @@ import (
 // /taskpane/assets/ (the build's base), and it routes with the URL's hash (/app/#/records/account/…).
 const appPage = "app/index.html"
 
-// appPolicy is the web app's content security policy: our own scripts only, the Entra sign-in
-// endpoints for MSAL (tokens by fetch, silent renewal in a hidden frame that comes back to /app/), and
+// appPolicy is the web app's content security policy: our own scripts only (no Office.js), the Entra
+// authority for MSAL (tokens by fetch, silent renewal in a hidden frame that comes back to /app/), and
 // framing by ourselves only — MSAL's renewal frame is the one frame the app is ever in.
 func appPolicy(loginOrigin string) string {
-	login := "https://login.microsoftonline.com"
-	if loginOrigin != "" && loginOrigin != login {
-		login += " " + loginOrigin
-	}
-	return strings.Join([]string{
-		"default-src 'self'",
-		"script-src 'self'",
-		// Fluent UI web components add style elements at run time.
-		"style-src 'self' 'unsafe-inline'",
-		"img-src 'self' data:",
-		"font-src 'self' data:",
-		"connect-src 'self' " + login,
-		"frame-src 'self' " + login,
-		"object-src 'none'",
-		"base-uri 'self'",
-		"form-action 'self'",
-		"frame-ancestors 'self'",
-	}, "; ")
+	return policy(loginOrigin, "", "'self'")
 }
 
 // isApp reports whether a path is the web app's.

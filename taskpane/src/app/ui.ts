@@ -149,6 +149,15 @@ export function showFieldErrors(form: HTMLElement, err: unknown, toField: (field
   return rest;
 }
 
+/**
+ * formProblem shows why a form's save failed: each field error beside its field, and in the status line
+ * the errors no field took, or else the problem in a sentence.
+ */
+export function formProblem(form: HTMLElement, status: HTMLElement, err: unknown, toField?: (field: string) => string): void {
+  const rest = showFieldErrors(form, err, toField);
+  setStatus(status, rest.length ? t.common.fieldsNotShown(rest.join('; ')) : problemText(err), 'error');
+}
+
 /** statusLine is where a form says what became of its last action. */
 export function statusLine(testid = 'status'): HTMLElement {
   return h('p', { class: 'form-status', role: 'status', 'data-testid': testid });

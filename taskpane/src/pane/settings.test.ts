@@ -1,33 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api.ts';
-import { officeAdapter } from '../office.ts';
-import { mountTaskpane, type Taskpane } from '../taskpane.ts';
-import { fakeApi, flush, installFakeOffice, mailbox, me, removeFakeOffice } from '../testing/fakes.ts';
+import { fakeApi, flush, mailbox, me } from '../testing/fakes.ts';
+import { $, destroyPane, root, setup as mountPane, usePane } from '../testing/pane.ts';
 
-let root: HTMLElement;
-let pane: Taskpane | undefined;
-
-beforeEach(() => {
-  root = document.createElement('div');
-  document.body.append(root);
-});
-
-afterEach(() => {
-  pane?.destroy();
-  pane = undefined;
-  root.remove();
-  removeFakeOffice();
-});
+usePane();
 
 async function setup(api = fakeApi()) {
-  installFakeOffice({});
-  pane = mountTaskpane(root, { api, office: officeAdapter });
-  await pane.load();
-  await flush();
+  await mountPane({ api });
   return api;
 }
-
-const $ = (id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`)!;
 
 async function open() {
   $('settings-button').click();
@@ -128,8 +109,7 @@ describe('the Settings view', () => {
     await setup(fakeApi({ myMailbox: vi.fn(async () => mailbox({ lastError: 'consent was revoked' })) }));
     await open();
     expect($('my-mailbox').textContent).toContain('Last error: consent was revoked');
-    pane?.destroy();
-    root.replaceChildren();
+    destroyPane();
     await setup(fakeApi({ myMailbox: vi.fn(async () => Promise.reject(new ApiError({ status: 404, detail: 'no', path: '/me/mailbox', method: 'GET' }))) }));
     await open();
     expect($('my-mailbox').hidden).toBe(true);

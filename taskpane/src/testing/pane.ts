@@ -31,6 +31,12 @@ export function forgetPane(): void {
   pane = undefined;
 }
 
+/** destroyPane removes the pane of the test, for one that mounts another. */
+export function destroyPane(): void {
+  pane?.destroy();
+  pane = undefined;
+}
+
 /** setup mounts the pane over a fake Office with the given item, and loads it. */
 export async function setup(opts: { item?: FakeItemInit | null; api?: ReturnType<typeof fakeApi>; offline?: OfflineCache; debounceMs?: number } = {}) {
   const fake = installFakeOffice(opts.item === undefined ? {} : opts.item);

@@ -8,7 +8,19 @@ import { h, replace, uid } from '../dom.ts';
 import { t } from '../messages.ts';
 import { href } from '../router.ts';
 import { isAdmin, type Screen, type ScreenDeps } from '../screen.ts';
-import { clearFieldErrors, fieldBox, load, pageHead, problemKind, problemText, problemView, setStatus, showFieldErrors, statusLine } from '../ui.ts';
+import {
+  clearFieldErrors,
+  fieldBox,
+  formProblem,
+  load,
+  pageHead,
+  problemKind,
+  problemText,
+  problemView,
+  setStatus,
+  showFieldErrors,
+  statusLine,
+} from '../ui.ts';
 import { mountBuilder, type Builder } from './builder.ts';
 import { activityTypes, filterFields } from './filter-fields.ts';
 
@@ -126,8 +138,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         if (creating) deps.go(system ? href('admin', 'filters', f.id) : href('filters', f.id), { replace: true });
       } catch (e) {
         if (destroyed) return;
-        const rest = showFieldErrors(form, e, rowOf);
-        setStatus(status, rest.length ? t.common.fieldsNotShown(rest.join('; ')) : problemText(e), 'error');
+        formProblem(form, status, e, rowOf);
         if (problemKind(e) === 'signin') replace(preview, problemView(e, deps));
       }
     }

@@ -7,7 +7,7 @@ import { autoTrackOptions } from '../../../options.ts';
 import { h, replace, uid } from '../../dom.ts';
 import { autoTrackText, t } from '../../messages.ts';
 import type { Screen, ScreenDeps } from '../../screen.ts';
-import { clearFieldErrors, fieldBox, load, pageHead, problemText, setStatus, showFieldErrors, statusLine } from '../../ui.ts';
+import { clearFieldErrors, fieldBox, formProblem, load, pageHead, setStatus, statusLine } from '../../ui.ts';
 
 /** diff is what a save sends: the members that differ from the settings read. */
 export function diff(before: AdminSettings, now: AdminSettings): Partial<AdminSettings> {
@@ -120,8 +120,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         setStatus(status, t.common.saved, 'done');
       } catch (e) {
         if (destroyed) return;
-        const rest = showFieldErrors(form, e, (f) => f.replace(/^\//, ''));
-        setStatus(status, rest.length ? t.common.fieldsNotShown(rest.join('; ')) : problemText(e), 'error');
+        formProblem(form, status, e, (f) => f.replace(/^\//, ''));
       }
     }
   }

@@ -8,7 +8,7 @@ import { h, replace, uid } from '../../dom.ts';
 import { t } from '../../messages.ts';
 import { href } from '../../router.ts';
 import type { Screen, ScreenDeps } from '../../screen.ts';
-import { clearFieldErrors, fieldBox, load, pageHead, problemText, setStatus, showFieldErrors, statusLine } from '../../ui.ts';
+import { clearFieldErrors, fieldBox, formProblem, load, pageHead, problemText, setStatus, statusLine } from '../../ui.ts';
 
 const kinds: FieldKind[] = ['text', 'email', 'phone', 'url', 'number', 'date', 'datetime', 'boolean', 'reference', 'choice'];
 
@@ -234,8 +234,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         if (creating) deps.go(href('admin', 'types', answer.name), { replace: true });
       } catch (e) {
         if (destroyed) return;
-        const rest = showFieldErrors(form, e, errorRow);
-        setStatus(status, rest.length ? t.common.fieldsNotShown(rest.join('; ')) : problemText(e), 'error');
+        formProblem(form, status, e, errorRow);
       }
     }
 
