@@ -224,6 +224,7 @@ export const t = {
     removeGroup: 'Remove this group',
     me: '@me (the user it runs for)',
     byId: 'A record by its id',
+    idPlaceholder: 'id',
     empty: 'No condition: every record of the type.',
     depthLimit: (n: number) => `Groups nest at most ${n} deep.`,
     leafLimit: (n: number) => `At most ${n} conditions in all.`,
@@ -256,6 +257,8 @@ export const t = {
     intro: 'Which CRM fields synchronize with which Outlook properties, and in which direction.',
     adminIntro: 'Choose the direction of each field; fixed fields follow Outlook’s and Dynamics’ rules and cannot change.',
     kinds: { appointment: 'Appointments', contact: 'Contacts', task: 'Tasks', email: 'Email' } as Record<string, string>,
+    crm: 'CRM',
+    outlook: 'Outlook',
     crmField: 'CRM field',
     outlookField: 'Outlook field',
     direction: 'Direction',
@@ -301,6 +304,7 @@ export const t = {
   settings: {
     title: 'Settings',
     syncMode: 'Synchronization mode',
+    modeNames: { client: 'Client', server: 'Server' } as Record<string, string>,
     modes: {
       client: 'Client: synchronizes on each user’s behalf while their Outlook add-in is open; users have Synchronize now.',
       server: 'Server: synchronizes every mailbox in the background with the app’s permissions; Synchronize now goes away.',

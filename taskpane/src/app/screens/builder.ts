@@ -108,8 +108,8 @@ export function mountBuilder(root: HTMLElement, conditions: ConditionGroup | und
         ? h('input', {
             class: 'text',
             type: 'text',
-            placeholder: 'id',
-            'aria-label': `${label} (id)`,
+            placeholder: t.builder.idPlaceholder,
+            'aria-label': `${label} (${t.builder.idPlaceholder})`,
             'data-role': 'id',
             value: l.text,
             oninput: (e: Event) => set((e.target as HTMLInputElement).value.trim()),

@@ -25,9 +25,9 @@ function arrow(d: Direction): HTMLElement {
   return h(
     'span',
     { class: `direction direction-${d}`, 'data-testid': 'direction', 'data-direction': d, role: 'img', 'aria-label': t.fields.directions[d] ?? d },
-    h('span', { class: 'end' }, 'CRM'),
+    h('span', { class: 'end' }, t.fields.crm),
     h('span', { class: 'arrow', 'aria-hidden': 'true' }, arrows[d] ?? '?'),
-    h('span', { class: 'end' }, 'Outlook'),
+    h('span', { class: 'end' }, t.fields.outlook),
   );
 }
 

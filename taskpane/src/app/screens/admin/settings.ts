@@ -40,7 +40,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         'label',
         { class: 'choice' },
         h('input', { type: 'radio', name: 'syncMode', value: m, checked: settings.syncMode === m, 'data-testid': `mode-${m}` }),
-        h('span', null, h('span', { class: 'choice-label' }, m === 'client' ? 'Client' : 'Server'), h('span', { class: 'hint' }, t.settings.modes[m])),
+        h('span', null, h('span', { class: 'choice-label' }, t.settings.modeNames[m]), h('span', { class: 'hint' }, t.settings.modes[m])),
       ),
     );
     const autoTrack = h(
