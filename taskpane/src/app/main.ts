@@ -25,8 +25,13 @@ export async function start(root: HTMLElement = document.getElementById('app') ?
     return;
   }
   registerTheme();
+  await boot(root);
+}
+
+/** boot signs in and shows the shell; it runs again after a pick on the sign-in page or a retry. */
+async function boot(root: HTMLElement): Promise<void> {
   replace(root, loadingView());
-  const again = () => void start(root);
+  const again = () => void boot(root);
   let session: Session | null;
   let apiBase: string;
   try {
