@@ -77,8 +77,7 @@ clean-data:
 # again when a source changes.
 TASKPANE_DIST := taskpane/dist/taskpane.html
 TASKPANE_MODULES := taskpane/node_modules/.package-lock.json
-TASKPANE_SRC := $(filter-out %.test.ts,$(wildcard taskpane/src/*.ts taskpane/src/*.css taskpane/*.html addin-manifest/icons/*.png)) \
-	$(filter-out %.test.ts,$(wildcard taskpane/src/sandbox/*.ts taskpane/src/sandbox/*.css)) \
+TASKPANE_SRC := $(filter-out %.test.ts,$(shell find taskpane/src -type f) $(wildcard taskpane/*.html taskpane/app/*.html addin-manifest/icons/*.png)) \
 	taskpane/package.json taskpane/tsconfig.json taskpane/vite.config.ts taskpane/vite.standin.config.ts
 
 .PHONY: taskpane taskpane-test openapi-lint

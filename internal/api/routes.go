@@ -25,6 +25,9 @@ func (s *Server) routes() {
 		// The taskpane's files, and GET /taskpane/config.json (its sign-in settings), which taskpaneFile
 		// hands to taskpaneConfig: gin cannot route a fixed path beside a catch-all.
 		e.GET("/taskpane/*path", s.taskpaneFile)
+		// The web app: one page whose screens are hash routes (/app/#/records/account/…).
+		e.GET("/app", s.appRedirect)
+		e.GET("/app/*path", s.appFile)
 	}
 	if s.deps.DevIssuer != nil {
 		e.Any("/dev/oidc/*path", gin.WrapH(http.StripPrefix("/dev/oidc", s.deps.DevIssuer)))
