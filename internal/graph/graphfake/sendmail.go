@@ -117,7 +117,7 @@ func postSendMail(c *call) response {
 	if err != nil {
 		return graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
 	}
-	raw, okMsg := fields["message"]
+	raw, okMsg := param(fields, "message")
 	if !okMsg {
 		return graphError(http.StatusBadRequest, "ErrorInvalidRequest", "The request has no message.")
 	}
@@ -226,10 +226,21 @@ func outgoing(mb *mailbox, fields map[string]json.RawMessage) (outlook.Message, 
 	return m, response{}
 }
 
+// param finds an action parameter. Graph reads them without regard to case, and the SDK writes them
+// capitalized ("Message", "SaveToSentItems", "Comment").
+func param(fields map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	for k, v := range fields {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
 // saveToSentItems reads saveToSentItems: true when absent; a boolean, or the strings "true" and
 // "false", which Graph's own example sends.
 func saveToSentItems(fields map[string]json.RawMessage) (bool, error) {
-	raw, ok := fields["saveToSentItems"]
+	raw, ok := param(fields, "saveToSentItems")
 	if !ok || string(raw) == "null" {
 		return true, nil
 	}
