@@ -24,6 +24,7 @@ const jsonContentType = "application/json;odata.metadata=minimal;odata.streaming
 
 // call is one request on its way through a handler. Handlers run with s.mu held.
 type call struct {
+	s         *Server
 	r         *http.Request
 	params    map[string]string
 	query     url.Values
@@ -92,12 +93,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	c := &call{r: r, params: params, query: r.URL.Query(), body: body, root: rootURL(r), path: r.URL.EscapedPath()}
+	c := &call{s: s, r: r, params: params, query: r.URL.Query(), body: body, root: rootURL(r), path: r.URL.EscapedPath()}
 	c.immutable, c.pageSize = parsePrefer(r.Header.Values("Prefer"))
+	if rt.direct != nil { // it takes the lock itself, to call out without holding it
+		s.write(w, r, rt.direct(c))
+		return
+	}
 	s.mu.Lock()
 	c.now = s.now().UTC()
 	var resp response
-	if c.mb = s.mailbox(params["user"]); c.mb == nil {
+	if _, perUser := params["user"]; !perUser { // /subscriptions: the app's, not a mailbox's
+		resp = rt.handle(c)
+	} else if c.mb = s.mailbox(params["user"]); c.mb == nil {
 		resp = graphError(http.StatusNotFound, "MailboxNotEnabledForRESTAPI",
 			"The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
 	} else {
