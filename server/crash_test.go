@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,12 +32,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test is long; run it with make crash-test")
 	}
-	bin := filepath.Join(t.TempDir(), "crmsync")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build crmsync: %v", err)
-	}
+	bin := crmsyncBinary(t)
 	t.Run("sqlite", func(t *testing.T) { crashTest(t, bin, "") })
 	t.Run("postgres", func(t *testing.T) { crashTest(t, bin, storetest.PostgresURL(t)) })
 }

@@ -117,14 +117,14 @@ func waitHealthy(t *testing.T, base string) {
 	t.Fatal("/healthz never answered")
 }
 
+// call sends an API request to a running service and checks the exchange against the OpenAPI document.
 func call(t *testing.T, method, url, token string, body any, into any) int {
 	t.Helper()
-	var r io.Reader
+	var sent []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
+		sent, _ = json.Marshal(body)
 	}
-	req, _ := http.NewRequest(method, url, r)
+	req, _ := http.NewRequest(method, url, bytes.NewReader(sent))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -132,8 +132,13 @@ func call(t *testing.T, method, url, token string, body any, into any) int {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOpenAPI(t, req, sent, resp, got)
 	if into != nil {
-		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		if err := json.Unmarshal(got, into); err != nil {
 			t.Fatal(err)
 		}
 	}

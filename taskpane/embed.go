@@ -1,7 +1,8 @@
-// Package taskpane embeds the Outlook add-in's built web files: the taskpane (taskpane.html), the
-// ribbon's function file (commands.html), their hashed assets and the add-in's icons. They are
-// TypeScript sources in this folder, built by Vite into dist/ (make builds them before any Go build:
-// cd taskpane && npm ci && npm run build); dist/ is a build output and is not committed.
+// Package taskpane embeds crmsync's built web front ends: the Outlook add-in's taskpane (taskpane.html)
+// and ribbon function file (commands.html), the web app (app/index.html, served at /app/), the local
+// sandbox page, their hashed assets and the add-in's icons. They are TypeScript sources in this folder,
+// built by Vite into dist/ (make builds them before any Go build: cd taskpane && npm ci && npm run
+// build); dist/ is a build output and is not committed.
 package taskpane
 
 import (
@@ -12,7 +13,8 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
-// FS returns the built files, rooted at dist/: taskpane.html, commands.html, assets/…, icons/….
+// FS returns the built files, rooted at dist/: taskpane.html, commands.html, app/index.html, assets/…,
+// icons/….
 func FS() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {

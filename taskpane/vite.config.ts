@@ -48,6 +48,8 @@ export default defineConfig({
         commands: resolve(here, 'commands.html'),
         // The local sandbox page (/dev/outlook); its Office.js stand-in is built by vite.standin.config.ts.
         sandbox: resolve(here, 'sandbox.html'),
+        // The web app, served at /app/ (internal/api/app.go); its screens are chunks of their own.
+        app: resolve(here, 'app/index.html'),
       },
       output: {
         // MSAL, shared by both pages, under its own name rather than that of the first module using it.

@@ -22,23 +22,29 @@ const apiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; 
 // pagePolicy allows only our origin, Office.js and the Entra sign-in endpoints (loginOrigin: the
 // configured authority's origin), and lets only Outlook frame the pages.
 func pagePolicy(loginOrigin string) string {
+	return policy(loginOrigin, " "+officeJSOrigin, strings.Join(outlookOrigins, " "))
+}
+
+// policy is a page's content security policy: our own origin, plus others (with a leading space) for
+// scripts and images, the Entra sign-in endpoints for tokens and sign-in frames, and who may frame it.
+func policy(loginOrigin, others, frameAncestors string) string {
 	login := "https://login.microsoftonline.com"
 	if loginOrigin != "" && loginOrigin != login {
 		login += " " + loginOrigin
 	}
 	return strings.Join([]string{
 		"default-src 'self'",
-		"script-src 'self' " + officeJSOrigin,
+		"script-src 'self'" + others,
 		// Fluent UI web components add style elements at run time.
 		"style-src 'self' 'unsafe-inline'",
-		"img-src 'self' data: " + officeJSOrigin,
+		"img-src 'self' data:" + others,
 		"font-src 'self' data:",
 		"connect-src 'self' " + login,
 		"frame-src 'self' " + login,
 		"object-src 'none'",
 		"base-uri 'self'",
 		"form-action 'self'",
-		"frame-ancestors " + strings.Join(outlookOrigins, " "),
+		"frame-ancestors " + frameAncestors,
 	}, "; ")
 }
 
@@ -54,9 +60,13 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	if isPage(c.Request.URL.Path) {
+	switch path := c.Request.URL.Path; {
+	case isApp(path):
+		h.Set("Content-Security-Policy", s.appCSP)
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+	case isPage(path):
 		h.Set("Content-Security-Policy", s.pageCSP)
-	} else {
+	default:
 		h.Set("Content-Security-Policy", apiPolicy)
 		h.Set("X-Frame-Options", "DENY")
 	}

@@ -25,6 +25,9 @@ func (s *Server) routes() {
 		// The taskpane's files, and GET /taskpane/config.json (its sign-in settings), which taskpaneFile
 		// hands to taskpaneConfig: gin cannot route a fixed path beside a catch-all.
 		e.GET("/taskpane/*path", s.taskpaneFile)
+		// The web app: one page whose screens are hash routes (/app/#/records/account/…).
+		e.GET("/app", s.appRedirect)
+		e.GET("/app/*path", s.appFile)
 	}
 	if s.deps.DevIssuer != nil {
 		e.Any("/dev/oidc/*path", gin.WrapH(http.StripPrefix("/dev/oidc", s.deps.DevIssuer)))
@@ -37,6 +40,7 @@ func (s *Server) routes() {
 		e.Any("/dev/outlook/*path", gin.WrapH(s.deps.Sandbox))
 	}
 
+	e.GET("/api/v1/openapi.json", s.openAPI())
 	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.GET("/me", s.getMe)
 

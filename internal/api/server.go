@@ -67,7 +67,7 @@ type Deps struct {
 	Now      func() time.Time
 
 	// Taskpane holds the taskpane's built files (taskpane.html, commands.html, assets/, icons/), served
-	// under /taskpane/; nil serves none.
+	// under /taskpane/, and the web app's page (app/index.html), served at /app/; nil serves none.
 	Taskpane fs.FS
 	// TaskpaneConfig is what the taskpane signs in with, served at /taskpane/config.json.
 	TaskpaneConfig TaskpaneConfig
@@ -80,6 +80,7 @@ type Server struct {
 	limiter *userLimiter
 	sights  *sightCache
 	pageCSP string
+	appCSP  string
 }
 
 // NewServer builds the handler with every route of the API.
@@ -105,7 +106,7 @@ func NewServer(deps Deps) *Server {
 	// gin keeps its mode in a package variable; release mode only silences its debug printing.
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{deps: deps, engine: gin.New(), limiter: newUserLimiter(deps.RateLimit, deps.RateBurst, deps.Now),
-		sights: newSightCache(deps.SightTTL, deps.Now), pageCSP: pagePolicy(deps.LoginOrigin)}
+		sights: newSightCache(deps.SightTTL, deps.Now), pageCSP: pagePolicy(deps.LoginOrigin), appCSP: appPolicy(deps.LoginOrigin)}
 	s.engine.HandleMethodNotAllowed = true
 	s.routes()
 	return s

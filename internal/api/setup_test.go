@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/crmsync/crmsync/internal/api"
+	"github.com/crmsync/crmsync/internal/api/openapitest"
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/identity/identitytest"
@@ -59,7 +60,7 @@ func setup(t testing.TB, s *store.Store, opts ...option) *env {
 	if _, err := s.EnsureTenant(context.Background(), identity.DevTenantID, "Contoso (demo)"); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, handler: api.NewServer(deps), store: s, issuer: issuer, authority: authority, metrics: deps.Metrics}
+	return &env{t: t, handler: openapitest.Handler(t, api.NewServer(deps)), store: s, issuer: issuer, authority: authority, metrics: deps.Metrics}
 }
 
 // token mints a token for upn in the demo tenant (or req's tenant) with roles.

@@ -50,7 +50,7 @@ func (s *Server) taskpaneFile(c *gin.Context) {
 		return
 	}
 	data, ok := s.readTaskpaneFile(name)
-	if !ok {
+	if !ok || strings.HasPrefix(name, "app/") { // the web app's page has its own route and policy (app.go)
 		s.problem(c, http.StatusNotFound, "not-found", "Not found", "there is nothing at "+c.Request.URL.Path)
 		return
 	}
@@ -63,7 +63,12 @@ func (s *Server) taskpaneFile(c *gin.Context) {
 		// icons and the like keep their names across versions: cached for a day.
 		c.Header("Cache-Control", "public, max-age=86400")
 	}
-	// Embedded files have no modification time; a hash of the content lets a revalidation answer 304.
+	serveEmbedded(c, name, data)
+}
+
+// serveEmbedded answers with an embedded file. Embedded files have no modification time; a hash of the
+// content lets a revalidation answer 304.
+func serveEmbedded(c *gin.Context, name string, data []byte) {
 	sum := sha256.Sum256(data)
 	c.Header("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
 	http.ServeContent(c.Writer, c.Request, name, time.Time{}, bytes.NewReader(data))

@@ -39,6 +39,8 @@ type Config struct {
 	LogLevel      string
 	ShutdownGrace time.Duration
 	JobTimeout    time.Duration
+	// ScheduleInterval is how often River's leader looks for mailboxes due to synchronize.
+	ScheduleInterval time.Duration
 	// DevHTTPSAddr is where local mode also serves HTTPS with a development certificate ("" when off).
 	DevHTTPSAddr string
 }
@@ -72,6 +74,7 @@ var settings = []setting{
 	{env: "CRMSYNC_SHUTDOWN_GRACE", flag: "shutdown-grace", def: "20s", usage: "how long a shutdown waits for requests and jobs to finish"},
 	{env: "CRMSYNC_DEV_HTTPS_ADDR", flag: "dev-https-addr", usage: "also serve HTTPS on this loopback address with a development certificate, so the add-in can be sideloaded (local mode default localhost:8443; \"off\" to turn it off)"},
 	{env: "CRMSYNC_JOB_TIMEOUT", flag: "job-timeout", def: "2m", usage: "how long one attempt of a background job may run; a job of a replica that died is retried after 1.5 times this"},
+	{env: "CRMSYNC_SCHEDULE_INTERVAL", flag: "schedule-interval", def: "30s", usage: "how often the elected replica looks for mailboxes due to synchronize (server mode, and client-mode requests)"},
 }
 
 // Load reads the configuration from args (after the subcommand) and getenv, and validates it. Usage
@@ -148,6 +151,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	if c.JobTimeout, err = time.ParseDuration(get("CRMSYNC_JOB_TIMEOUT")); err != nil || c.JobTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("CRMSYNC_JOB_TIMEOUT: %q is not a duration of at least 1s", get("CRMSYNC_JOB_TIMEOUT")))
+	}
+	if c.ScheduleInterval, err = time.ParseDuration(get("CRMSYNC_SCHEDULE_INTERVAL")); err != nil || c.ScheduleInterval < time.Second {
+		errs = append(errs, fmt.Errorf("CRMSYNC_SCHEDULE_INTERVAL: %q is not a duration of at least 1s", get("CRMSYNC_SCHEDULE_INTERVAL")))
 	}
 	if key := get("CRMSYNC_ENCRYPTION_KEY"); key != "" {
 		if c.EncryptionKey, err = base64.StdEncoding.DecodeString(key); err != nil || len(c.EncryptionKey) != 32 {

@@ -33,7 +33,7 @@ func TestLoad(t *testing.T) {
 		check   func(t *testing.T, c config.Config)
 	}{
 		{name: "defaults are local mode", env: map[string]string{}, check: func(t *testing.T, c config.Config) {
-			if !c.Local() || !c.Demo || c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.RateLimit != 50 || c.JobTimeout != 2*time.Minute || c.DevHTTPSAddr != "localhost:8443" {
+			if !c.Local() || !c.Demo || c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.RateLimit != 50 || c.JobTimeout != 2*time.Minute || c.ScheduleInterval != 30*time.Second || c.DevHTTPSAddr != "localhost:8443" {
 				t.Fatalf("defaults = %+v", c)
 			}
 		}},
@@ -72,6 +72,7 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "demo in production", env: prod(map[string]string{"CRMSYNC_DEMO": "true"}), wantErr: "CRMSYNC_DEMO is for local mode only"},
 		{name: "bad job timeout", env: map[string]string{"CRMSYNC_JOB_TIMEOUT": "5ms"}, wantErr: "CRMSYNC_JOB_TIMEOUT"},
+		{name: "bad schedule interval", env: map[string]string{"CRMSYNC_SCHEDULE_INTERVAL": "100ms"}, wantErr: "CRMSYNC_SCHEDULE_INTERVAL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

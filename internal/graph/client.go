@@ -201,10 +201,12 @@ func (c *Client) Mailbox(u User) (*Mailbox, error) {
 		return nil, fmt.Errorf("open mailbox of %s: %w", u.ObjectID, err)
 	}
 	return &Mailbox{
-		graph: s.graph,
-		user:  u.ObjectID,
-		sem:   c.limits.gate(u.TenantID + "/" + u.ObjectID),
-		log:   c.log.With("user", u.ObjectID),
+		graph:     s.graph,
+		user:      u.ObjectID,
+		delegated: u.Assertion != "",
+		sem:       c.limits.gate(u.TenantID + "/" + u.ObjectID),
+		log:       c.log.With("user", u.ObjectID),
+		now:       c.now,
 	}, nil
 }
 

@@ -191,6 +191,8 @@ func event(g models.Eventable) outlook.Event {
 		Stamp:        stampOf(g.GetSingleValueExtendedProperties()),
 		ChangeKey:    deref(g.GetChangeKey()),
 		LastModified: timeOf(g.GetLastModifiedDateTime()),
+
+		TransactionID: deref(g.GetTransactionId()),
 	}
 }
 

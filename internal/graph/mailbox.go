@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
@@ -18,10 +19,12 @@ import (
 // package outlook, wrapped with what was being done: ErrNotFound, ErrPermission, ErrInvalid,
 // *ThrottledError and *TransientError.
 type Mailbox struct {
-	graph *msgraphsdk.GraphServiceClient
-	user  string // object id: the mailbox is /users/{user}
-	sem   *gate
-	log   *slog.Logger
+	graph     *msgraphsdk.GraphServiceClient
+	user      string // object id: the mailbox is /users/{user}
+	delegated bool   // opened on behalf of the user (client mode), not with the app's own permissions
+	sem       *gate
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // call runs one Graph request inside the mailbox's concurrency limit and classifies its failure.

@@ -7,6 +7,8 @@ import (
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+
+	"github.com/crmsync/crmsync/internal/telemetry"
 )
 
 // newGraphHTTPClient wraps base's transport in the SDK's default middleware minus its RetryHandler and
@@ -56,12 +58,18 @@ func withProbe(ctx context.Context, p *probe) context.Context {
 	return context.WithValue(ctx, probeKey{}, p)
 }
 
-// probeTransport sits under the middleware, next to the network, and fills the request's probe.
+// probeTransport sits under the middleware, next to the network: it names the job attempt a request is
+// sent for (telemetry.JobHeader), and fills the request's probe.
 type probeTransport struct {
 	next http.RoundTripper
 }
 
 func (t probeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if job, ok := telemetry.JobFrom(req.Context()); ok {
+		// A RoundTripper must not change the request it is given.
+		req = req.Clone(req.Context())
+		req.Header.Set(telemetry.JobHeader, job.String())
+	}
 	resp, err := t.next.RoundTrip(req)
 	if p, ok := req.Context().Value(probeKey{}).(*probe); ok && resp != nil {
 		p.status, p.header = resp.StatusCode, nil

@@ -20,7 +20,11 @@ import (
 
 // CreateEvent creates e in the mailbox's calendar, with its subject, body, start and end (sent in UTC),
 // isAllDay, location, attendees and categories, and returns the event as Graph answered: immutable id,
-// iCalUId, change key, lastModified.
+// iCalUId, change key, lastModified. A non-empty e.TransactionID is sent as the event's transactionId
+// (event resource: "to avoid redundant POST operations in case of client retries to create the same
+// event"), so a create retried after a lost answer returns the event the first attempt made; build it
+// with outlook.EventTransactionID. Graph documents no window for it, and it cannot be changed later.
+// Exchange sends a meeting request to every attendee of a created event.
 func (m *Mailbox) CreateEvent(ctx context.Context, e outlook.Event) (outlook.Event, error) {
 	fields := []string{"subject", "start", "end"} // and those of the others e has
 	if e.Body != "" {
@@ -37,6 +41,9 @@ func (m *Mailbox) CreateEvent(ctx context.Context, e outlook.Event) (outlook.Eve
 		return outlook.Event{}, fmt.Errorf("create event: %w", err)
 	}
 	body.SetIsAllDay(&e.IsAllDay)
+	if e.TransactionID != "" {
+		body.SetTransactionId(&e.TransactionID)
+	}
 	setStampOnCreate(e.Stamp, e.Categories, body.SetCategories, body.SetSingleValueExtendedProperties)
 	g, err := fetch(ctx, m, func(ctx context.Context) (models.Eventable, error) {
 		return m.me().Events().Post(ctx, body, &users.ItemEventsRequestBuilderPostRequestConfiguration{

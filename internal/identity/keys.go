@@ -133,8 +133,11 @@ func (s *keySource) load() (keyfunc.Keyfunc, context.CancelFunc, error) {
 		Client:                    s.cfg.client,
 		HTTPTimeout:               timeout,
 		NoErrorReturnFirstHTTPReq: &noErrorOnFirst,
-		RefreshInterval:           s.cfg.refreshInterval,
-		RefreshUnknownKID:         rate.NewLimiter(rate.Every(s.cfg.unknownKIDEvery), 1),
+		// Nothing is given locally: reading the fetched keys first spares every lookup a miss (and the
+		// error it formats) in an empty local store.
+		PrioritizeHTTP:    true,
+		RefreshInterval:   s.cfg.refreshInterval,
+		RefreshUnknownKID: rate.NewLimiter(rate.Every(s.cfg.unknownKIDEvery), 1),
 		// jwkset runs the unknown-kid refresh under this same deadline, so it
 		// must leave room for the fetch. A limiter whose next slot is further
 		// away than this fails at once rather than holding the request.
@@ -192,4 +195,21 @@ func (s *keySource) fetchJWKSURI() (string, error) {
 		return "", errors.New("openid metadata: jwks_uri " + meta.JWKSURI + " is not an https URL")
 	}
 	return meta.JWKSURI, nil
+}
+
+// publishes reports whether the issuer still publishes key under kid, as of the last JWKS fetch. A kid
+// it does not know may trigger a rate-limited refresh, as in a full validation.
+func (s *keySource) publishes(ctx context.Context, kid string, key publicKey) bool {
+	kf := s.loaded.Load()
+	if kf == nil {
+		return false
+	}
+	jwk, err := (*kf).Storage().KeyRead(ctx, kid)
+	if err != nil {
+		return false
+	}
+	// The stored key is the same value until a refresh parses the set again; only then is it compared
+	// (rsa's Equal allocates).
+	published := jwk.Key()
+	return published == any(key) || key.Equal(published)
 }

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,6 +53,10 @@ type Options struct {
 	UnknownKIDRefreshEvery time.Duration
 	// Logger receives key refresh failures; default slog.Default().
 	Logger *slog.Logger
+	// CacheSize is how many validated tokens are remembered (DefaultCacheSize when 0; none when
+	// negative). A remembered token skips the signature check while its key is still published, but
+	// its nbf and exp are checked on every use.
+	CacheSize int
 }
 
 // Validator checks Entra ID access tokens for our API. It is safe for
@@ -64,6 +69,7 @@ type Validator struct {
 	now       func() time.Time
 	parser    *jwt.Parser
 	keys      *keySource
+	cache     *tokenCache
 }
 
 // NewValidator checks the options and returns a Validator. It does no network
@@ -140,6 +146,7 @@ func NewValidator(opts Options) (*Validator, error) {
 			unknownKIDEvery: unknownEvery,
 			logger:          logger,
 		}),
+		cache: newTokenCache(opts.CacheSize, leeway),
 	}, nil
 }
 
@@ -198,25 +205,79 @@ func (v *Validator) validate(ctx context.Context, raw string) (Principal, *Error
 	if raw == "" {
 		return Principal{}, fail(checkMissing, "no bearer token was sent")
 	}
-	// Header checks come before any key lookup so forged algorithms never
-	// cause network traffic.
-	hdr, e := inspectHeader(raw)
+	if len(raw) > maxTokenBytes {
+		return Principal{}, fail(checkMalformed, "the token is longer than %d bytes", maxTokenBytes)
+	}
+	key := tokenKey(raw)
+	if p, e, ok := v.remembered(ctx, key); ok {
+		return p, e
+	}
+	if e := checkShape(raw); e != nil {
+		return Principal{}, e
+	}
+	var (
+		c          accessClaims
+		kid        string
+		verifiedBy any
+		keyErr     *Error
+	)
+	// jwt decodes the header and claims, then calls this only for an RS256 token (WithValidMethods), so
+	// a forged algorithm never causes network traffic.
+	token, err := v.parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		if kid, _ = t.Header["kid"].(string); kid == "" {
+			keyErr = fail(checkUnknownKey, "the token header names no signing key (kid)")
+			return nil, keyErr
+		}
+		kf, err := v.keys.get(ctx)
+		if err != nil {
+			keyErr = fail(checkKeysUnavailable, "the identity provider's signing keys could not be fetched; try again shortly")
+			return nil, keyErr
+		}
+		verifiedBy, err = kf.KeyfuncCtx(ctx)(t)
+		return verifiedBy, err
+	})
+	if keyErr != nil {
+		return Principal{}, keyErr
+	}
+	if err != nil {
+		return Principal{}, classifyParseError(err, token, kid)
+	}
+	p, e := v.checkClaims(raw, &c)
 	if e != nil {
 		return Principal{}, e
 	}
-	kf, err := v.keys.get(ctx)
-	if err != nil {
-		return Principal{}, fail(checkKeysUnavailable, "the identity provider's signing keys could not be fetched; try again shortly")
+	var nbf time.Time
+	if d := numericDate(c.NotBefore); d != nil {
+		nbf = d.Time
 	}
-	var c accessClaims
-	_, err = v.parser.ParseWithClaims(raw, &c, kf.KeyfuncCtx(ctx))
-	if err != nil {
-		return Principal{}, classifyParseError(err, hdr.Kid)
-	}
-	return v.checkClaims(raw, &c)
+	v.cache.add(key, p, nbf, kid, verifiedBy)
+	return p, nil
 }
 
-func classifyParseError(err error, kid string) *Error {
+// CachedTokens is how many validated tokens the validator remembers (for tests and metrics).
+func (v *Validator) CachedTokens() int { return v.cache.size() }
+
+// remembered answers for a token validated before, as long as the key that verified it is still
+// published: a key dropped by a JWKS refresh sends its tokens through the full validation, which then
+// fails them.
+func (v *Validator) remembered(ctx context.Context, key [sha256.Size]byte) (Principal, *Error, bool) {
+	entry, e, ok := v.cache.lookup(key, v.now())
+	if !ok || e != nil {
+		return Principal{}, e, ok
+	}
+	if !v.keys.publishes(ctx, entry.kid, entry.key) {
+		v.cache.forget(key)
+		return Principal{}, nil, false
+	}
+	return entry.principal, nil, true
+}
+
+func classifyParseError(err error, token *jwt.Token, kid string) *Error {
+	if token != nil && !errors.Is(err, jwt.ErrTokenMalformed) {
+		if alg, _ := token.Header["alg"].(string); alg != jwt.SigningMethodRS256.Alg() {
+			return fail(checkAlgorithm, "the token is signed with %q; only RS256 is accepted", alg)
+		}
+	}
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return fail(checkMalformed, "the token is not a well-formed JWT")

@@ -16,8 +16,10 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/telemetry"
 )
 
 // Options configures the queue.
@@ -115,6 +117,7 @@ func New(s *store.Store, opts Options) (*Queue, error) {
 		}(),
 		FetchPollInterval:    opts.PollInterval,
 		RescueStuckJobsAfter: opts.RescueAfter,
+		Middleware:           []rivertype.Middleware{&jobContext{}},
 	}
 	if len(queues) == 0 {
 		cfg.Workers, cfg.Queues = nil, nil // insert-only client
@@ -124,6 +127,15 @@ func New(s *store.Store, opts Options) (*Queue, error) {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return &Queue{Inserter: Inserter{client: client}, dialect: s.Dialect(), db: s.DB(), logger: opts.Logger}, nil
+}
+
+// jobContext tells the work of every job which attempt it is (telemetry.WithJob), so that what the job
+// sends elsewhere names it: Graph requests carry it in a header.
+type jobContext struct{ river.MiddlewareDefaults }
+
+// Work runs the job with its attempt in the context.
+func (*jobContext) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	return doInner(telemetry.WithJob(ctx, telemetry.Job{Kind: job.Kind, ID: job.ID, Attempt: job.Attempt}))
 }
 
 // Start rescues jobs orphaned by a killed process (SQLite) and starts working.

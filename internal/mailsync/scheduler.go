@@ -16,7 +16,8 @@ import (
 // Queue is the River queue mailbox synchronizations run on.
 const Queue = "sync"
 
-// ScheduleInterval is how often the scheduler looks for due mailboxes.
+// ScheduleInterval is how often the scheduler looks for due mailboxes, unless configured otherwise
+// (CRMSYNC_SCHEDULE_INTERVAL).
 const ScheduleInterval = 30 * time.Second
 
 // scheduleBatch is how many mailboxes one transaction enqueues.
@@ -77,9 +78,9 @@ func NewScheduler(s *store.Store, now func() time.Time, logger *slog.Logger) *Sc
 }
 
 // PeriodicJob is the scheduler as a River periodic job: River runs it on its elected leader only, at
-// start and every ScheduleInterval.
-func (s *Scheduler) PeriodicJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(ScheduleInterval), func() (river.JobArgs, *river.InsertOpts) {
+// start and then every interval (ScheduleInterval by default).
+func (s *Scheduler) PeriodicJob(every time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
 		return ScheduleArgs{}, nil
 	}, &river.PeriodicJobOpts{RunOnStart: true})
 }
@@ -137,7 +138,7 @@ type SchedulerWorker struct {
 // NewSchedulerWorker makes the River worker of the scheduler's job.
 func NewSchedulerWorker(s *Scheduler) *SchedulerWorker { return &SchedulerWorker{scheduler: s} }
 
-// Work schedules the due mailboxes. A failure is logged and left to the next run, 30 seconds later.
+// Work schedules the due mailboxes. A failure is logged and left to the next run.
 func (w *SchedulerWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) error {
 	q, err := jobs.InJob(ctx)
 	if err != nil {

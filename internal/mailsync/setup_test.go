@@ -79,7 +79,7 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 	opts := jobs.Options{Workers: workers, Queues: map[string]int{mailsync.Queue: 4, river.QueueDefault: 1}, PollInterval: 20 * time.Millisecond,
 		JobTimeout: time.Minute, RescueAfter: time.Minute}
 	if periodic {
-		opts.PeriodicJobs = []*river.PeriodicJob{e.scheduler.PeriodicJob()}
+		opts.PeriodicJobs = []*river.PeriodicJob{e.scheduler.PeriodicJob(mailsync.ScheduleInterval)}
 	}
 	q, err := jobs.New(s, opts)
 	if err != nil {

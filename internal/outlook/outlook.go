@@ -5,6 +5,8 @@
 package outlook
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -112,8 +114,20 @@ type Event struct {
 	Categories  []string
 	Stamp       string
 	ChangeKey   string
+	// TransactionID, when set on a create, is Graph's guard against a duplicate event when the create is
+	// retried: a POST repeating it gets the event the first one made. See EventTransactionID.
+	TransactionID string
 
 	LastModified time.Time // Graph's lastModifiedDateTime
+}
+
+// EventTransactionID is the transactionId of the Outlook copy of CRM record crmID at version: the same
+// for every retry of one create, different once the record changed (or its copy is made again at a
+// later version), so a retried POST is recognised and a deliberate new copy is not. Shaped as a GUID.
+func EventTransactionID(crmID string, version int64) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "crmsync/event/%s/%d", crmID, version))
+	h := hex.EncodeToString(sum[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // Contact is an Outlook contact.

@@ -1,7 +1,9 @@
 // Package sandbox serves /dev/outlook, local mode's stand-in for Outlook: a page listing the demo mailbox
 // that frames the real taskpane and function file, with a small Office.js stand-in in place of Microsoft's
 // office.js, so a newcomer can click Track in any browser right after make run. It also hands the
-// stand-in development tokens and lets the page (and the end-to-end tests) make the demo mailbox fail.
+// stand-in development tokens and lets the page (and the end-to-end tests) make the demo mailbox fail,
+// and lists the demo users for the web app's local sign-in page (/app/), which signs in with the same
+// tokens.
 // It exists only in local mode: production has no route to it.
 package sandbox
 
@@ -63,6 +65,7 @@ func Handler(deps Deps) http.Handler {
 		{"GET", Path + "/taskpane.html", h.page("taskpane.html", true)},
 		{"GET", Path + "/commands.html", h.page("commands.html", true)},
 		{"GET", Path + "/token", loopbackOnly(h.token)},
+		{"GET", Path + "/users", loopbackOnly(h.users)},
 		{"POST", Path + "/faults", loopbackOnly(h.injectFault)},
 		{"DELETE", Path + "/faults", loopbackOnly(h.clearFaults)},
 	}

@@ -265,12 +265,42 @@ func getMessageStatus(t *testing.T, mailbox *graphfake.Server) int {
 // Without the sandbox (production, or local mode without the demo mailbox) there is nothing at /dev/outlook.
 func TestNotLocal(t *testing.T) {
 	h := api.NewServer(api.Deps{})
-	for _, path := range []string{"/dev/outlook", "/dev/outlook/taskpane.html", "/dev/outlook/token?user=alice@contoso.test"} {
+	for _, path := range []string{"/dev/outlook", "/dev/outlook/taskpane.html", "/dev/outlook/token?user=alice@contoso.test", "/dev/outlook/users"} {
 		if rec := do(t, h, "GET", path, "", ""); rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, rec.Code)
 		}
 	}
 	if rec := do(t, h, "POST", "/dev/outlook/faults", "application/json", `{"route":"*","status":500}`); rec.Code != http.StatusNotFound {
 		t.Errorf("POST /dev/outlook/faults = %d, want 404", rec.Code)
+	}
+}
+
+func TestUsers(t *testing.T) {
+	h, _ := setup(t, nil)
+	rec := do(t, h, "GET", "/dev/outlook/users", "", "")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /dev/outlook/users = %d: %s", rec.Code, rec.Body)
+	}
+	var got struct {
+		Items []struct {
+			UPN         string   `json:"upn"`
+			DisplayName string   `json:"displayName"`
+			Roles       []string `json:"roles"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Items) != 2 || got.Items[0].UPN != "alice@contoso.test" || got.Items[0].DisplayName != "Alice Johnson" ||
+		!slices.Equal(got.Items[0].Roles, []string{"CRM.Admin"}) || got.Items[1].UPN != "bob@contoso.test" || len(got.Items[1].Roles) != 0 {
+		t.Errorf("users = %+v, want alice (CRM.Admin) and bob (no role)", got.Items)
+	}
+	// As the token route: only on a loopback host name.
+	req := httptest.NewRequest("GET", "/dev/outlook/users", nil)
+	req.Host = "crm.example.com"
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("from crm.example.com: %d, want 403", rec.Code)
 	}
 }

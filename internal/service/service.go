@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 	}
 	var periodic []*river.PeriodicJob
 	if !o.ManualSchedule {
-		periodic = append(periodic, scheduler.PeriodicJob())
+		periodic = append(periodic, scheduler.PeriodicJob(cfg.ScheduleInterval))
 	}
 	queue, err := jobs.New(db, jobs.Options{
 		Workers:      registry,

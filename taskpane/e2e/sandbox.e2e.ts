@@ -17,7 +17,7 @@ let browser: Browser | undefined;
 let token = '';
 
 beforeAll(async () => {
-  rmSync(outputDir, { recursive: true, force: true });
+  // Each test's screenshots replace its own folder (Screenshots); the web app's tests keep theirs.
   dir = workDir();
   const bin = await binary(dir);
   svc = await startService(bin, dir, join(outputDir, 'crmsync.log'));

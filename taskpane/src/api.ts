@@ -1,150 +1,22 @@
 // A typed client for crmsync's API (/api/v1). Problems (application/problem+json) become ApiError with
 // the server's readable detail; a network failure becomes an ApiError with network set.
 
-import type { ItemType } from './office.ts';
+import type {
+  CrmRecord,
+  EntityType,
+  FieldError,
+  ItemTracking,
+  Me,
+  OfflinePage,
+  Page,
+  SyncRequested,
+  TrackBody,
+  TrackRequest,
+} from './api/types.ts';
+import { crmEndpoints, type CrmEndpoints } from './api/endpoints.ts';
 
-/** A record of some type, by id. */
-export interface RecordRef {
-  type: string;
-  id: string;
-}
-
-/** The record an activity is about, with its name. */
-export interface Regarding extends RecordRef {
-  name?: string;
-}
-
-/** A sender, recipient or attendee, and the record its address resolved to (null: not in CRM). */
-export interface Party {
-  role: string;
-  address: string;
-  name: string;
-  record: RecordRef | null;
-}
-
-/** A CRM activity (email, appointment or task). */
-export interface Activity {
-  id: string;
-  type: string;
-  subject: string;
-  regarding: Regarding | null;
-  parties: Party[] | null;
-  internetMessageId?: string;
-  conversationId?: string;
-}
-
-/** A CRM record. */
-export interface CrmRecord {
-  id: string;
-  type: string;
-  name: string;
-  ownerId?: string;
-  fields?: Record<string, unknown>;
-  version?: number;
-  createdAt?: string;
-  updatedAt?: string;
-}
-
-/** A record type. */
-export interface EntityType {
-  name: string;
-  displayName: string;
-  pluralName: string;
-  builtIn: boolean;
-}
-
-/** A page of a list. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string;
-}
-
-/** The states of a Track, Set Regarding or Untrack click. */
-export type TrackState = 'queued' | 'processing' | 'done' | 'failed';
-
-/** A click being worked (GET /track/{id}). */
-export interface TrackRequest {
-  id: string;
-  state: TrackState;
-  action: string;
-  itemId: string;
-  itemType: string;
-  regarding: RecordRef | null;
-  activity: Activity | null;
-  record: CrmRecord | null;
-  error?: string;
-  updatedAt?: string;
-}
-
-/** Whether an Outlook item is tracked (GET /items/{id}/tracking). */
-export interface ItemTracking {
-  itemId: string;
-  tracked: boolean;
-  itemType?: string;
-  activity: Activity | null;
-  record: CrmRecord | null;
-  pending: TrackRequest | null;
-  reason?: string;
-}
-
-/**
- * How the tenant synchronizes mailboxes: client — only while the user has the add-in open, which asks
- * with POST /sync; server — in the background, where POST /sync is refused (409).
- */
-export type SyncMode = 'client' | 'server';
-
-/** The caller's personal options, the tenant's defaults where they chose none. */
-export interface MyOptions {
-  syncIntervalMinutes: number;
-  autoTrack: string;
-}
-
-/** The caller (GET /me). */
-export interface Me {
-  userId: string;
-  tenantId: string;
-  upn: string;
-  displayName?: string;
-  roles: string[];
-  syncMode: SyncMode;
-  options: MyOptions;
-}
-
-/** A manual synchronization the server accepted (POST /sync, 202). */
-export interface SyncRequested {
-  mailbox: string;
-  queued: boolean;
-  /** When the server recorded the request, RFC 3339. */
-  requestedAt: string;
-}
-
-/**
- * One answer of GET /offline: the records the user's offline filters pick. reset: a full set (the cache is
- * replaced); otherwise upsert items and delete removed. While more is true, ask again with cursor; keep the
- * cursor of the answer with more false for the next incremental call.
- */
-export interface OfflinePage {
-  items: CrmRecord[];
-  removed: RecordRef[];
-  cursor: string;
-  reset: boolean;
-  more: boolean;
-}
-
-/** What a Track or Set Regarding click sends. */
-export interface TrackBody {
-  itemId?: string;
-  itemType: ItemType;
-  internetMessageId?: string;
-  conversationId?: string;
-  regarding?: RecordRef;
-}
-
-/** A field error of a validation problem. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+// The API's shapes live in one module (api/types.ts); they are re-exported here for the callers of the client.
+export type * from './api/types.ts';
 
 /** ApiError is a failed call: the problem's detail, its field errors, or that crmsync cannot be reached. */
 export class ApiError extends Error {
@@ -155,7 +27,20 @@ export class ApiError extends Error {
   /** The path of the call, e.g. /track, so the screen can say what a 404 means there. */
   readonly path: string;
   readonly method: string;
-  constructor(init: { status: number; detail: string; errors?: FieldError[]; network?: boolean; path: string; method: string }) {
+  /** The problem's type, e.g. urn:crmsync:problem:conflict; '' when the answer was no problem. */
+  readonly type: string;
+  /** The request id the server logged the problem under, to quote when reporting it. */
+  readonly requestId: string;
+  constructor(init: {
+    status: number;
+    detail: string;
+    errors?: FieldError[];
+    network?: boolean;
+    path: string;
+    method: string;
+    type?: string;
+    requestId?: string;
+  }) {
     const errors = init.errors ?? [];
     const fields = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
     super(fields ? `${init.detail} (${fields})` : init.detail);
@@ -166,6 +51,8 @@ export class ApiError extends Error {
     this.network = init.network ?? false;
     this.path = init.path;
     this.method = init.method;
+    this.type = init.type ?? '';
+    this.requestId = init.requestId ?? '';
   }
 }
 
@@ -176,8 +63,8 @@ export interface WatchOptions {
   pollMs?: number;
 }
 
-/** ApiClient is what the screens use. */
-export interface ApiClient {
+/** ApiClient is what the screens use: the taskpane's calls here, the web app's in api/endpoints.ts. */
+export interface ApiClient extends CrmEndpoints {
   me(): Promise<Me>;
   entityTypes(): Promise<EntityType[]>;
   searchRecords(search: string, opts?: { type?: string; limit?: number; signal?: AbortSignal }): Promise<Page<CrmRecord>>;
@@ -238,9 +125,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 async function problemOf(res: Response, method: string, path: string): Promise<ApiError> {
   let detail = '';
   let errors: FieldError[] = [];
+  let type = '';
+  let requestId = '';
   try {
-    const body = (await res.json()) as { detail?: unknown; title?: unknown; errors?: unknown };
+    const body = (await res.json()) as { detail?: unknown; title?: unknown; errors?: unknown; type?: unknown; requestId?: unknown };
     detail = typeof body.detail === 'string' ? body.detail : typeof body.title === 'string' ? body.title : '';
+    type = typeof body.type === 'string' ? body.type : '';
+    requestId = typeof body.requestId === 'string' ? body.requestId : '';
     if (Array.isArray(body.errors)) {
       errors = body.errors
         .filter((e): e is FieldError => typeof e?.field === 'string' && typeof e?.message === 'string')
@@ -249,7 +140,7 @@ async function problemOf(res: Response, method: string, path: string): Promise<A
   } catch {
     // not JSON: a proxy's error page
   }
-  return new ApiError({ status: res.status, detail: detail || `crmsync answered HTTP ${res.status}`, errors, path, method });
+  return new ApiError({ status: res.status, detail: detail || `crmsync answered HTTP ${res.status}`, errors, path, method, type, requestId });
 }
 
 /**
@@ -331,6 +222,9 @@ export function createApi(deps: ApiDeps): ApiClient {
 
   async function json<T>(method: string, path: string, init?: { body?: unknown; signal?: AbortSignal }): Promise<T> {
     const res = await send(method, path, init);
+    if (res.status === 204) {
+      return undefined as T; // a delete: no body
+    }
     return (await res.json()) as T;
   }
 
@@ -395,6 +289,7 @@ export function createApi(deps: ApiDeps): ApiClient {
   }
 
   return {
+    ...crmEndpoints(json),
     me: () => json<Me>('GET', '/me'),
     entityTypes: async () => (await json<Page<EntityType>>('GET', '/entity-types')).items ?? [],
     searchRecords: (search, opts = {}) => {

@@ -2,8 +2,10 @@
 // the open item, tokens and notifications, so tests can stand in a fake `Office` (globalThis.Office)
 // and the local sandbox can serve a small stand-in for office.js.
 
+import type { ItemType } from './api/types.ts';
+
 /** The kinds of Outlook item crmsync tracks; the API's itemType. */
-export type ItemType = 'message' | 'appointment' | 'contact' | 'task';
+export type { ItemType };
 
 /** Whether the item is being read or composed (a draft, or a meeting being organized). */
 export type ItemMode = 'read' | 'compose';

@@ -129,7 +129,9 @@ func (c *call) delta(src deltaSource) response {
 		if st.Select != "" {
 			obj = selectFields(obj, st.Select)
 		}
-		obj["@odata.type"] = src.odataType
+		if _, derived := obj["@odata.type"]; !derived { // an eventMessage keeps its own
+			obj["@odata.type"] = src.odataType
+		}
 		entries = append(entries, entry{it.seq, obj})
 	}
 	for _, t := range c.mb.removed {

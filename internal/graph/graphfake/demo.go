@@ -29,14 +29,18 @@ func demoPeople() people {
 // Demo returns the mailboxes of local mode: alice@contoso.test and bob@contoso.test under the object ids
 // their development tokens carry, holding mail, a meeting, a contact and a task from the people of the
 // CRM demo records, dated in the last few days by the server's clock. Ids are the same on every run.
+// Its change notifications carry the demo tenant's id; mail sent between alice and bob, meeting requests
+// included, lands in the other's inbox.
 func Demo(opts ...Option) *Server {
-	s := New(opts...)
+	// Its notifications say they come from the demo tenant, unless opts say otherwise.
+	s := New(append([]Option{WithTenant(identity.DevTenantID)}, opts...)...)
 	p := demoPeople()
 	now := s.now().UTC()
 	ago := func(h int) time.Time { return now.Add(-time.Duration(h) * time.Hour).Truncate(time.Minute) }
 
 	alice := identity.DevObjectID(identity.DevTenantID, p.alice.Email)
 	s.AddMailbox(alice, p.alice.Email)
+	s.SetDisplayName(alice, p.alice.Name)
 	seedFleetThread(s, p, alice, ago)
 	s.AddMessage(alice, "inbox", outlook.Message{
 		InternetMessageID: "<AM9PR02MB7311E5A2C4B6D8F0A1B3C5D7E9F1A2B4@AM9PR02MB7311.eurprd02.prod.outlook.com>",
@@ -92,6 +96,7 @@ func Demo(opts ...Option) *Server {
 
 	bob := identity.DevObjectID(identity.DevTenantID, p.bob.Email)
 	s.AddMailbox(bob, p.bob.Email)
+	s.SetDisplayName(bob, p.bob.Name)
 	s.AddMessage(bob, "inbox", outlook.Message{
 		InternetMessageID: "<BY5PR17MB3860C2E4A6B8D0F2A4C6E8B0D2F4A6C8@BY5PR17MB3860.namprd17.prod.outlook.com>",
 		Subject:           "Service contract questions",

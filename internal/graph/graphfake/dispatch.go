@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crmsync/crmsync/internal/telemetry"
 )
 
 // maxBody bounds a request body; crmsync's PATCHes are a few hundred bytes.
@@ -22,6 +24,7 @@ const jsonContentType = "application/json;odata.metadata=minimal;odata.streaming
 
 // call is one request on its way through a handler. Handlers run with s.mu held.
 type call struct {
+	s         *Server
 	r         *http.Request
 	params    map[string]string
 	query     url.Values
@@ -63,8 +66,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	key := s.begin(rt.pattern, params["user"])
-	defer s.end(key)
+	job := r.Header.Get(telemetry.JobHeader)
+	key := s.begin(rt.pattern, params["user"], job)
+	defer s.end(key, job)
 	ctx := r.Context()
 	if !sleep(ctx, s.latency) {
 		return
@@ -89,12 +93,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	c := &call{r: r, params: params, query: r.URL.Query(), body: body, root: rootURL(r), path: r.URL.EscapedPath()}
+	c := &call{s: s, r: r, params: params, query: r.URL.Query(), body: body, root: rootURL(r), path: r.URL.EscapedPath()}
 	c.immutable, c.pageSize = parsePrefer(r.Header.Values("Prefer"))
+	if rt.direct != nil { // it takes the lock itself, to call out without holding it
+		s.write(w, r, rt.direct(c))
+		return
+	}
 	s.mu.Lock()
 	c.now = s.now().UTC()
 	var resp response
-	if c.mb = s.mailbox(params["user"]); c.mb == nil {
+	if _, perUser := params["user"]; !perUser { // /subscriptions: the app's, not a mailbox's
+		resp = rt.handle(c)
+	} else if c.mb = s.mailbox(params["user"]); c.mb == nil {
 		resp = graphError(http.StatusNotFound, "MailboxNotEnabledForRESTAPI",
 			"The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
 	} else {
@@ -111,8 +121,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.writeEncoded(w, r, resp, data)
 }
 
-// begin counts a request and marks it in flight for its mailbox; end unmarks it.
-func (s *Server) begin(pattern, user string) string {
+// begin counts a request and marks it in flight for its mailbox, and for the job that sent it; end
+// unmarks it.
+func (s *Server) begin(pattern, user, job string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests[pattern]++
@@ -121,13 +132,15 @@ func (s *Server) begin(pattern, user string) string {
 	if s.inFlight[key] > s.maxFlight[key] {
 		s.maxFlight[key] = s.inFlight[key]
 	}
+	s.beginJob(key, job)
 	return key
 }
 
-func (s *Server) end(key string) {
+func (s *Server) end(key, job string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inFlight[key]--
+	s.endJob(key, job)
 }
 
 func (s *Server) write(w http.ResponseWriter, r *http.Request, resp response) {

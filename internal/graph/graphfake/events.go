@@ -65,6 +65,9 @@ func createEvent(c *call, fields map[string]json.RawMessage) (*item, response) {
 	e := &outlook.Event{BodyType: "text", Organizer: outlook.Address{Name: c.mb.upn, Email: c.mb.upn}, IsOrganizer: true}
 	it := newItem(outlook.KindAppointment, "events")
 	it.ev = e
+	if err := decodeField(fields, "transactionId", &e.TransactionID); err != nil {
+		return nil, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
+	}
 	if err := patchCommon(it, fields); err != nil {
 		return nil, graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
 	}
@@ -119,6 +122,14 @@ func cloneEvent(e outlook.Event) outlook.Event {
 	return e
 }
 
+// nilIfEmpty renders an optional string property: null when unset, as Graph renders transactionId.
+func nilIfEmpty(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
+
 // overlaps reports whether the event falls in a calendar view window, as calendarView decides.
 func (it *item) overlaps(start, end time.Time) bool {
 	return it.ev.Start.Before(end) && it.ev.End.After(start)
@@ -150,7 +161,7 @@ func renderEvent(c *call, it *item) map[string]any {
 		"lastModifiedDateTime":       instant(it.modified),
 		"changeKey":                  it.changeKey(),
 		"categories":                 nonNil(e.Categories),
-		"transactionId":              nil,
+		"transactionId":              nilIfEmpty(e.TransactionID),
 		"originalStartTimeZone":      "UTC",
 		"originalEndTimeZone":        "UTC",
 		"iCalUId":                    e.ICalUID,
@@ -192,6 +203,17 @@ func renderEvent(c *call, it *item) map[string]any {
 // patchEvent applies the event properties a client may change besides categories and stamps.
 func patchEvent(it *item, fields map[string]json.RawMessage) error {
 	e := it.ev
+	// "After you set transactionId when creating an event, you cannot change transactionId in a
+	// subsequent update" (event resource type).
+	if _, ok := fields["transactionId"]; ok {
+		tx := e.TransactionID
+		if err := decodeField(fields, "transactionId", &tx); err != nil {
+			return err
+		}
+		if tx != e.TransactionID {
+			return fmt.Errorf("property transactionId: it cannot be changed once the event is created")
+		}
+	}
 	if err := decodeField(fields, "subject", &e.Subject); err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ type Fault struct {
 	Times int
 	// Code overrides the error code, which otherwise follows Status the way Graph's does.
 	Code string
+	// Message overrides the error message, which otherwise follows Status.
+	Message string
 }
 
 // InjectFault makes requests matching route (a pattern from routes.go, or "*" for every route) fail
@@ -95,7 +97,7 @@ func (f Fault) response() response {
 	default:
 		code, message = or(code, "UnknownError"), http.StatusText(f.Status)
 	}
-	resp := graphError(f.Status, code, message)
+	resp := graphError(f.Status, code, or(f.Message, message))
 	if f.Status == http.StatusTooManyRequests || f.RetryAfter > 0 {
 		secs := int(math.Ceil(f.RetryAfter.Seconds()))
 		resp = withHeader(resp, "Retry-After", strconv.Itoa(max(secs, 0)))

@@ -25,8 +25,11 @@ func messageKind() kindDesc {
 func (s *Server) AddMessage(user, folder string, m outlook.Message) outlook.Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mb := s.mustMailbox(user)
-	now := s.now().UTC()
+	return s.mustMailbox(user).addMessage(folder, m, s.now().UTC()).messageValue()
+}
+
+// addMessage stores m in folder as AddMessage describes, and returns the new item.
+func (mb *mailbox) addMessage(folder string, m outlook.Message, now time.Time) *item {
 	f := mb.folder(folder)
 	id, rest := mb.newItemIDs(outlook.KindMessage)
 	m = cloneMessage(m)
@@ -48,7 +51,7 @@ func (s *Server) AddMessage(user, folder string, m outlook.Message) outlook.Mess
 	it := &item{kind: outlook.KindMessage, id: id, rest: rest, coll: "messages:" + f.id, msg: &m}
 	mb.add(it, now)
 	it.setStamp(m.Stamp)
-	return it.messageValue()
+	return it
 }
 
 // Message returns the current state of a message, id in either form, with its Stamp and Categories.
@@ -141,6 +144,9 @@ func renderMessage(c *call, it *item) map[string]any {
 		"bccRecipients":              recipients(m.Bcc),
 		"replyTo":                    []any{},
 		"flag":                       map[string]any{"flagStatus": "notFlagged"},
+	}
+	if it.meeting != nil {
+		it.meeting.render(obj)
 	}
 	// Graph returns the headers only when $select names them, and never for drafts.
 	if selects(c, "internetMessageHeaders") && !m.IsDraft {

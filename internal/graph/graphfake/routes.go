@@ -7,7 +7,8 @@ type route struct {
 	pattern string
 	method  string
 	segs    []string
-	handle  func(*call) response
+	handle  func(*call) response // runs with the Server's mutex held
+	direct  func(*call) response // instead of handle: takes the mutex itself, to call out without it
 }
 
 // buildRoutes lists every endpoint the fake serves. A "delta" segment also matches "delta()", the form
@@ -23,11 +24,15 @@ func (s *Server) buildRoutes() []route {
 		{"GET /users/{user}/mailFolders/{folder}/messages/delta", messageDelta},
 		{"GET /users/{user}/mailFolders/{folder}/messages/{id}", getFolderMessage},
 
+		{"POST /users/{user}/sendMail", postSendMail},
+		{"POST /users/{user}/messages/{id}/reply", postReply},
+
 		{"GET /users/{user}/calendarView/delta", eventDelta},
-		{"POST /users/{user}/events", postItem(eventKind())},
+		{"POST /users/{user}/events", postEvent},
 		{"GET /users/{user}/events/{id}", getItem(eventKind())},
-		{"PATCH /users/{user}/events/{id}", patchItem(eventKind())},
-		{"DELETE /users/{user}/events/{id}", deleteItem(eventKind())},
+		{"PATCH /users/{user}/events/{id}", patchMeeting},
+		{"DELETE /users/{user}/events/{id}", deleteMeeting},
+		{"POST /users/{user}/events/{id}/cancel", cancelMeeting},
 
 		{"GET /users/{user}/contacts/delta", contactDelta},
 		{"POST /users/{user}/contacts", postItem(contactKind())},
@@ -48,6 +53,12 @@ func (s *Server) buildRoutes() []route {
 		{"DELETE /users/{user}/todo/lists/{list}/tasks/{task}/extensions/{name}", deleteExtension},
 
 		{"POST /users/{user}/translateExchangeIds", translateExchangeIDs},
+
+		{"GET /subscriptions", listSubscriptions},
+		{"GET /subscriptions/{subscription}", getSubscription},
+		{"PATCH /subscriptions/{subscription}", renewSubscription},
+		{"DELETE /subscriptions/{subscription}", deleteSubscription},
+		{"POST /subscriptions/{subscription}/reauthorize", reauthorizeSubscription},
 	}
 	routes := make([]route, 0, len(defs))
 	for _, d := range defs {
@@ -59,6 +70,9 @@ func (s *Server) buildRoutes() []route {
 			handle:  d.handle,
 		})
 	}
+	// Creating a subscription validates the notification URL before it answers, a call out that must
+	// not hold the mutex: the endpoint may be in this process and call back.
+	routes = append(routes, route{pattern: "POST /subscriptions", method: "POST", segs: []string{"subscriptions"}, direct: s.postSubscription})
 	return routes
 }
 

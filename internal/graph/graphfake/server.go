@@ -31,6 +31,16 @@ type Server struct {
 	inFlight  map[string]int      // by mailbox key
 	maxFlight map[string]int      // by mailbox key
 	requestN  int                 // numbers the request-id header
+	jobs      map[jobKey]*JobSpan // by mailbox key and job attempt; nil unless RecordJobs
+
+	tenantID string                              // sent in change notifications
+	subs     map[string]*subscription            // change-notification subscriptions by id
+	subsOf   map[string]map[string]*subscription // the same by watched mailbox's object id, then id
+	subN     int                                 // numbers subscriptions in the order they are made
+	notes    *notifier                           // delivers change and lifecycle notifications
+	meetings []MeetingMessage                    // every meeting request, update and cancellation sent
+	sent     []SentMail                          // every message sent through sendMail or reply
+	mailN    int                                 // numbers made-up internetMessageIds
 }
 
 // Option configures a Server.
@@ -47,7 +57,16 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.now = now }
 }
 
-// New returns an empty server: add mailboxes with AddMailbox.
+// WithTenant sets the tenant id change notifications carry. Default: DefaultTenantID.
+func WithTenant(id string) Option {
+	return func(s *Server) { s.tenantID = id }
+}
+
+// DefaultTenantID is the tenantId of the notifications of a server built without WithTenant.
+const DefaultTenantID = "6d4f1c2b-8a3e-4b5f-9c7d-0e1f2a3b4c5d"
+
+// New returns an empty server: add mailboxes with AddMailbox. A server that delivers notifications runs
+// goroutines until Close.
 func New(opts ...Option) *Server {
 	s := &Server{
 		now:       time.Now,
@@ -56,12 +75,21 @@ func New(opts ...Option) *Server {
 		faults:    map[string][]*Fault{},
 		inFlight:  map[string]int{},
 		maxFlight: map[string]int{},
+		tenantID:  DefaultTenantID,
+		subs:      map[string]*subscription{},
+		subsOf:    map[string]map[string]*subscription{},
 	}
+	s.notes = newNotifier(NotificationOptions{})
 	for _, o := range opts {
 		o(s)
 	}
 	s.routes = s.buildRoutes()
 	return s
+}
+
+// Close stops delivering notifications: queued ones are dropped. The server still answers requests.
+func (s *Server) Close() {
+	s.notes.close()
 }
 
 // Handler serves Graph's routes relative to the v1.0 root ("/users/{user}/messages/{id}"); mount it
@@ -80,6 +108,7 @@ func Start(t testing.TB, opts ...Option) (*Server, string) {
 	mux.Handle("/v1.0/", http.StripPrefix("/v1.0", s.Handler()))
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
+	t.Cleanup(s.Close) // before ts.Close: cleanups run last first
 	return s, ts.URL + "/v1.0"
 }
 
@@ -93,10 +122,18 @@ func (s *Server) AddMailbox(objectID, upn string) {
 		return
 	}
 	mb := newMailbox(objectID, upn, s.now().UTC())
+	mb.onChange = func(change string, it *item) { s.changed(mb, change, it) }
 	s.mailboxes[strings.ToLower(objectID)] = mb
 	if upn != "" {
 		s.mailboxes[strings.ToLower(upn)] = mb
 	}
+}
+
+// SetDisplayName gives user's mailbox the name its mail is sent under (the UPN until then).
+func (s *Server) SetDisplayName(user, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustMailbox(user).name = name
 }
 
 // ExpireDeltaTokens makes every delta and skip token issued so far for user's mailbox answer 410 Gone

@@ -24,6 +24,10 @@ type mailbox struct {
 	lists         []*taskList
 	removed       []tombstone
 	bodies        []string // of POST and PATCH requests, for Bodies
+	name          string   // display name, for the mail it sends; the UPN when empty
+	// onChange hears of every item created, updated or deleted, for change notifications. It runs with
+	// the Server's mutex held and must not block.
+	onChange func(change string, it *item)
 }
 
 type folder struct {
@@ -61,6 +65,8 @@ type item struct {
 	ev   *outlook.Event
 	ct   *outlook.Contact
 	task *outlook.Task
+
+	meeting *meetingMessage // set on a message that is a meeting request, update or cancellation
 }
 
 type extProp struct {
@@ -147,8 +153,9 @@ func (mb *mailbox) add(it *item, now time.Time) {
 	}
 	mb.items[it.id] = it
 	mb.byREST[it.rest] = it
-	mb.touch(it, now)
+	mb.bump(it, now)
 	it.born = it.seq
+	mb.emit("created", it)
 }
 
 // itemsOf returns the items of kind k in the order they were created.
@@ -165,10 +172,27 @@ func (mb *mailbox) itemsOf(k outlook.Kind) []*item {
 
 // touch records a change to it: a new change key and a place in the delta order.
 func (mb *mailbox) touch(it *item, now time.Time) {
+	mb.bump(it, now)
+	mb.emit("updated", it)
+}
+
+func (mb *mailbox) bump(it *item, now time.Time) {
 	mb.seq++
 	it.seq = mb.seq
 	it.version++
 	it.modified = now
+}
+
+// emit tells onChange of a change: "created", "updated" or "deleted".
+func (mb *mailbox) emit(change string, it *item) {
+	if mb.onChange != nil {
+		mb.onChange(change, it)
+	}
+}
+
+// address is how the mailbox's user signs the mail it sends.
+func (mb *mailbox) address() outlook.Address {
+	return outlook.Address{Name: or(mb.name, mb.upn), Email: mb.upn}
 }
 
 // remove deletes it and leaves a tombstone for delta.
@@ -177,6 +201,7 @@ func (mb *mailbox) remove(it *item) {
 	delete(mb.byREST, it.rest)
 	mb.seq++
 	mb.removed = append(mb.removed, tombstone{coll: it.coll, id: it.id, rest: it.rest, seq: mb.seq})
+	mb.emit("deleted", it)
 }
 
 // find returns the item of kind k with id in either form.

@@ -112,6 +112,11 @@ func recipients(as []outlook.Address) []any {
 	return out
 }
 
+// wireRecipient is Graph's recipient as a client sends it.
+type wireRecipient struct {
+	EmailAddress wireEmail `json:"emailAddress"`
+}
+
 // wireEmail is Graph's email address as a client sends it.
 type wireEmail struct {
 	Name    string `json:"name"`

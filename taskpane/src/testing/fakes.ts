@@ -1,7 +1,7 @@
 // Stand-ins for tests: a fake Office.js (set as globalThis.Office) and a fake API client.
 
 import { vi } from 'vitest';
-import type { ApiClient, CrmRecord, ItemTracking, Me, SyncRequested, TrackRequest } from '../api.ts';
+import type { ApiClient, CrmRecord, ItemTracking, Mailbox, Me, SyncRequested, TrackRequest } from '../api.ts';
 
 /** The open item a fake Office shows. */
 export interface FakeItemInit {
@@ -189,6 +189,23 @@ export function me(over: Partial<Me> = {}): Me {
   };
 }
 
+/** The caller's mailbox health, synchronized once without error. */
+export function mailbox(over: Partial<Mailbox> = {}): Mailbox {
+  return {
+    userId: 'u1',
+    upn: 'alice@contoso.test',
+    enabled: true,
+    nextSyncAt: '2025-05-06T07:23:09Z',
+    lastSyncAt: '2025-05-06T07:08:09Z',
+    lastSuccessAt: '2025-05-06T07:08:09Z',
+    consecutiveFailures: 0,
+    backoffUntil: null,
+    itemsIn: 3,
+    itemsOut: 2,
+    ...over,
+  };
+}
+
 /** What POST /sync answers in client mode. */
 export function syncRequested(over: Partial<SyncRequested> = {}): SyncRequested {
   return { mailbox: 'alice@contoso.test', queued: true, requestedAt: '2025-05-06T07:08:09Z', ...over };
@@ -210,6 +227,11 @@ export function fakeApi(over: Partial<ApiClient> = {}): { [K in keyof ApiClient]
     setRegarding: vi.fn(async () => request({ action: 'set_regarding' })),
     untrack: vi.fn(async () => request({ action: 'untrack' })),
     synchronize: vi.fn(async () => syncRequested()),
+    putOptions: vi.fn(async (o: { syncIntervalMinutes?: number | null; autoTrack?: string | null }) => ({
+      syncIntervalMinutes: o.syncIntervalMinutes ?? 15,
+      autoTrack: o.autoTrack ?? 'responses',
+    })),
+    myMailbox: vi.fn(async () => mailbox()),
     offline: vi.fn(async () => ({ items: [] as CrmRecord[], removed: [], cursor: 'c-empty', reset: true, more: false })),
     watch: vi.fn(async (id: string, onState: (r: TrackRequest) => void) => {
       const r = doneRequest({ id });
