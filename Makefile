@@ -5,7 +5,11 @@ GO_TEST_PACKAGES ?= ./...
 TEST_FLAGS ?=
 FUZZ_TIME ?= 30s
 
-.PHONY: build run test test-short crash-test replica-test bench fuzz migrate manifest clean clean-data e2e
+.PHONY: build run lint test test-short crash-test replica-test bench fuzz migrate manifest clean clean-data e2e
+
+# golangci-lint v2 (.golangci.yml); bash .ci/run installs this version.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT ?= $(or $(shell command -v golangci-lint 2>/dev/null),$(shell $(GO) env GOPATH)/bin/golangci-lint)
 
 build:
 	$(GO) build -o $(BIN) ./server
@@ -14,11 +18,21 @@ build:
 run: build
 	./$(BIN) serve
 
+# The linters of .golangci.yml (govet among them). Without golangci-lint, go vet runs alone and says so.
+lint:
+	@if [ -x "$(GOLANGCI_LINT)" ]; then \
+		echo "$(GOLANGCI_LINT) run $(GO_TEST_PACKAGES)"; \
+		"$(GOLANGCI_LINT)" run $(GO_TEST_PACKAGES); \
+	else \
+		echo "note: golangci-lint not found: only go vet runs (bash .ci/run installs it: go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION))"; \
+		$(GO) vet $(GO_TEST_PACKAGES); \
+	fi
+
 test:
 	@if [ -z "$$CRMSYNC_TEST_DATABASE_URL" ]; then \
 		echo "note: CRMSYNC_TEST_DATABASE_URL is not set: store tests run on SQLite only; the PostgreSQL pass is skipped (bash .ci/run runs both)"; \
 	fi
-	$(GO) vet $(GO_TEST_PACKAGES)
+	@$(MAKE) --no-print-directory lint
 	$(GO) test -race -count=1 -timeout 20m $(TEST_FLAGS) $(GO_TEST_PACKAGES)
 	@if [ -x /usr/bin/chromium ]; then \
 		$(MAKE) --no-print-directory e2e; \
@@ -101,5 +115,5 @@ taskpane-test: $(TASKPANE_MODULES)
 openapi-lint: $(TASKPANE_MODULES)
 	cd taskpane && npx --no-install redocly lint ../internal/api/openapi.yaml --config ../internal/api/redocly.yaml
 
-build test test-short crash-test replica-test bench manifest: $(TASKPANE_DIST)
+build lint test test-short crash-test replica-test bench manifest: $(TASKPANE_DIST)
 test: taskpane-test openapi-lint

@@ -42,7 +42,7 @@ func (b *syncBuffer) String() string {
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 // served is a `crmsync serve` running in-process: its HTTP and development HTTPS base URLs, and stop,
-// which delivers the shutdown signal and waits for run to return.
+// which delivers the shutdown signal and waits for run to return (at the end of the test at the latest).
 type served struct {
 	base, https string
 	stop        func() error
@@ -68,15 +68,26 @@ func startServe(t *testing.T, env map[string]string) served {
 				https = h[1]
 			}
 			waitHealthy(t, base)
-			return served{base: base, https: https, stop: func() error {
-				cancel()
-				select {
-				case err := <-done:
-					return err
-				case <-time.After(30 * time.Second):
-					return errors.New("run did not return after the shutdown signal")
+			var once sync.Once
+			var stopErr error
+			stop := func() error {
+				once.Do(func() {
+					cancel()
+					select {
+					case stopErr = <-done:
+					case <-time.After(30 * time.Second):
+						stopErr = errors.New("run did not return after the shutdown signal")
+					}
+				})
+				return stopErr
+			}
+			// Stopped when the test ends, unless the test stopped it first, before its data dir goes.
+			t.Cleanup(func() {
+				if err := stop(); err != nil {
+					t.Errorf("stop serve: %v", err)
 				}
-			}}
+			})
+			return served{base: base, https: https, stop: stop}
 		}
 		select {
 		case err := <-done:
@@ -140,7 +151,7 @@ func TestLocalModeEndToEnd(t *testing.T) {
 	dataDir := t.TempDir()
 	env := map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": dataDir, "CRMSYNC_LOG_LEVEL": "warn"}
 	srv := startServe(t, env)
-	base, stop := srv.base, srv.stop
+	base := srv.base
 
 	var out strings.Builder
 	tokenEnv := map[string]string{"CRMSYNC_ADDR": strings.TrimPrefix(base, "http://"), "CRMSYNC_DATA_DIR": dataDir}
@@ -176,14 +187,13 @@ func TestLocalModeEndToEnd(t *testing.T) {
 	if len(found.Items) != 1 || found.Items[0].ID != created.ID {
 		t.Fatalf("search after create = %+v", found)
 	}
-	if err := stop(); err != nil {
+	if err := srv.stop(); err != nil {
 		t.Fatalf("graceful shutdown: %v", err)
 	}
 
 	// A restart keeps the data and the signing key, so the same token still works and nothing is seeded twice.
 	srv = startServe(t, env)
-	base, stop = srv.base, srv.stop
-	defer stop()
+	base = srv.base
 	tokenEnv["CRMSYNC_ADDR"] = strings.TrimPrefix(base, "http://")
 	out.Reset()
 	if err := run(context.Background(), []string{"dev-token", "--user", "alice@contoso.test"}, envOf(tokenEnv), &out, io.Discard); err != nil {
@@ -244,7 +254,6 @@ func TestServeOnPostgres(t *testing.T) {
 		"CRMSYNC_DATABASE_URL": storetest.PostgresURL(t)}
 	srv := startServe(t, env)
 	base := srv.base
-	defer srv.stop()
 	var ready struct{ Database string }
 	resp, err := http.Get(base + "/readyz")
 	if err != nil {

@@ -69,7 +69,6 @@ func TestServeServesTheManifest(t *testing.T) {
 	env := map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": t.TempDir(), "CRMSYNC_LOG_LEVEL": "warn"}
 	srv := startServe(t, env)
 	base := srv.base
-	defer srv.stop()
 	resp, err := http.Get(base + "/manifest.xml")
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 func TestSandboxIsWiredInLocalMode(t *testing.T) {
 	t.Run("with the demo mailbox", func(t *testing.T) {
 		srv := startServe(t, map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": t.TempDir(), "CRMSYNC_LOG_LEVEL": "warn"})
-		defer srv.stop()
 		if code := getJSON(t, srv.base+"/dev/outlook", nil); code != http.StatusOK {
 			t.Fatalf("GET /dev/outlook = %d", code)
 		}
@@ -27,7 +26,6 @@ func TestSandboxIsWiredInLocalMode(t *testing.T) {
 	t.Run("without it", func(t *testing.T) {
 		srv := startServe(t, map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": t.TempDir(), "CRMSYNC_LOG_LEVEL": "warn",
 			"CRMSYNC_DEMO": "false"})
-		defer srv.stop()
 		if code := getJSON(t, srv.base+"/dev/outlook", nil); code != http.StatusNotFound {
 			t.Fatalf("GET /dev/outlook = %d, want 404", code)
 		}

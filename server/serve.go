@@ -22,10 +22,14 @@ import (
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/sandbox"
+	"github.com/crmsync/crmsync/internal/service"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
 	"github.com/crmsync/crmsync/taskpane"
 )
+
+// defaultGraphURL is Microsoft Graph itself; in local mode it means "use the demo mailbox".
+const defaultGraphURL = "https://graph.microsoft.com/v1.0"
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load("serve", args, getenv, stderr)
@@ -56,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer listener.Close()
 	baseURL := "http://" + listener.Addr().String()
 
-	deps := api.Deps{Store: db, Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
+	deps := api.Deps{Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SightTTL: 10 * time.Second,
 		LoginOrigin: originOf(cfg.Authority)}
 	if deps.Manifest, err = servedManifest(cfg); err != nil {
@@ -64,39 +68,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	validatorOpts := identity.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Tenants: cfg.Tenants, Logger: logger,
 		AppIDURIs: appIDURIs(cfg)}
-	key, graphURL, devToken := cfg.EncryptionKey, cfg.GraphURL, ""
+	opts := service.Options{Store: db, EncryptionKey: cfg.EncryptionKey, GraphURL: cfg.GraphURL, Logger: logger}
 	if cfg.Local() {
-		issuer, err := identity.LoadOrCreateDevIssuer(cfg.DataDir)
-		if err != nil {
+		if err := localMode(ctx, cfg, baseURL, &deps, &validatorOpts, &opts); err != nil {
 			return err
-		}
-		if key, err = config.LocalEncryptionKey(cfg.DataDir); err != nil {
-			return err
-		}
-		if err := demo.Seed(ctx, db); err != nil {
-			return err
-		}
-		authority := baseURL + "/dev/oidc"
-		deps.DevIssuer = issuer.Handler(authority)
-		validatorOpts.Authority, validatorOpts.ClientID, validatorOpts.AppIDURIs = authority, identity.DevClientID, nil
-		// Local mode talks to a fake Graph with a static token: the demo mailbox served here, unless
-		// CRMSYNC_GRAPH_URL names another fake (the crash test runs its own, to outlive this process).
-		devToken = "local-development"
-		if cfg.Demo && graphURL == defaultGraphURL {
-			mailbox := graphfake.Demo()
-			deps.DevGraph = mailbox.Handler()
-			graphURL = baseURL + "/dev/graph/v1.0"
-			// The Outlook sandbox at /dev/outlook: the demo mailbox beside the real taskpane.
-			deps.Sandbox = sandbox.Handler(sandbox.Deps{Pages: taskpane.FS(), Issuer: issuer, Authority: authority, Mailbox: mailbox})
 		}
 	}
-	bg, err := newWorkers(ctx, cfg, db, key, graphURL, devToken, logger)
+	svc, err := service.New(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
-	deps.Tracker = bg.tracking
-	deps.CheckMailbox = bg.checkMailbox
-	deps.SyncRequests = bg.syncRequests
+	deps = svc.API(deps)
 	validator, err := identity.NewValidator(validatorOpts)
 	if err != nil {
 		return err
@@ -115,32 +97,97 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(listener) }()
-	// The same handler over HTTPS with a development certificate, so Outlook can load the add-in from
-	// this machine (it loads add-ins only over https).
 	var httpsSrv *http.Server
 	var httpsURL, caPath string
 	if cfg.DevHTTPSAddr != "" {
-		cert, err := devcert.LoadOrCreate(cfg.DataDir, time.Now)
-		if err != nil {
+		if httpsSrv, httpsURL, caPath, err = serveDevHTTPS(cfg, srv, served); err != nil {
 			return err
 		}
-		tlsListener, err := net.Listen("tcp", cfg.DevHTTPSAddr)
-		if err != nil {
-			return fmt.Errorf("listen on %s for HTTPS (set CRMSYNC_DEV_HTTPS_ADDR to another port, or off): %w", cfg.DevHTTPSAddr, err)
-		}
-		httpsSrv = &http.Server{Handler: srv.Handler, ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
-			IdleTimeout: srv.IdleTimeout, ErrorLog: srv.ErrorLog, BaseContext: srv.BaseContext,
-			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}}
-		_, port, _ := net.SplitHostPort(tlsListener.Addr().String())
-		httpsURL, caPath = "https://localhost:"+port, cert.CAPath
-		go func() { served <- httpsSrv.ServeTLS(tlsListener, "", "") }()
 	}
 	// River stops when Stop is called below, not when ctx ends, so that running jobs can finish.
-	if err := bg.queue.Start(context.WithoutCancel(ctx)); err != nil {
+	if err := svc.Start(ctx); err != nil {
 		return err
 	}
 
 	logger.Info("serving", "addr", listener.Addr().String(), "database", string(db.Dialect()), "local", cfg.Local())
+	printBanner(stdout, cfg, baseURL, httpsURL, caPath)
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	for _, hs := range []*http.Server{srv, httpsSrv} {
+		if hs == nil {
+			continue
+		}
+		if err := hs.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shut down http: %w", err)
+		}
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve http: %w", err)
+		}
+	}
+	if err := svc.Stop(shutdownCtx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "crmsync stopped")
+	return nil
+}
+
+// localMode sets up what local mode adds to the service: the development issuer (its keys in the data
+// dir, served under /dev/oidc of this server), the generated encryption key, the demo records, and a fake
+// Graph with a static token: the demo mailbox served here (with the Outlook sandbox beside it), unless
+// CRMSYNC_GRAPH_URL names another fake (the crash test runs its own, to outlive this process).
+func localMode(ctx context.Context, cfg config.Config, baseURL string, deps *api.Deps, v *identity.Options, o *service.Options) error {
+	issuer, err := identity.LoadOrCreateDevIssuer(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if o.EncryptionKey, err = config.LocalEncryptionKey(cfg.DataDir); err != nil {
+		return err
+	}
+	if err := demo.Seed(ctx, o.Store); err != nil {
+		return err
+	}
+	authority := baseURL + "/dev/oidc"
+	deps.DevIssuer = issuer.Handler(authority)
+	v.Authority, v.ClientID, v.AppIDURIs = authority, identity.DevClientID, nil
+	o.DevToken = "local-development"
+	if cfg.Demo && o.GraphURL == defaultGraphURL {
+		mailbox := graphfake.Demo()
+		deps.DevGraph = mailbox.Handler()
+		o.GraphURL = baseURL + "/dev/graph/v1.0"
+		// The Outlook sandbox at /dev/outlook: the demo mailbox beside the real taskpane.
+		deps.Sandbox = sandbox.Handler(sandbox.Deps{Pages: taskpane.FS(), Issuer: issuer, Authority: authority, Mailbox: mailbox})
+	}
+	return nil
+}
+
+// serveDevHTTPS serves srv's handler over HTTPS too, with a development certificate, so Outlook can load
+// the add-in from this machine (it loads add-ins only over https). It returns the server, its URL and the
+// path of the CA to trust; served receives how it ended.
+func serveDevHTTPS(cfg config.Config, srv *http.Server, served chan<- error) (*http.Server, string, string, error) {
+	cert, err := devcert.LoadOrCreate(cfg.DataDir, time.Now)
+	if err != nil {
+		return nil, "", "", err
+	}
+	tlsListener, err := net.Listen("tcp", cfg.DevHTTPSAddr)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("listen on %s for HTTPS (set CRMSYNC_DEV_HTTPS_ADDR to another port, or off): %w", cfg.DevHTTPSAddr, err)
+	}
+	httpsSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
+		IdleTimeout: srv.IdleTimeout, ErrorLog: srv.ErrorLog, BaseContext: srv.BaseContext,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}}
+	_, port, _ := net.SplitHostPort(tlsListener.Addr().String())
+	go func() { served <- httpsSrv.ServeTLS(tlsListener, "", "") }()
+	return httpsSrv, "https://localhost:" + port, cert.CAPath, nil
+}
+
+// printBanner tells the person who started the service where it listens and, in local mode, how to try it.
+func printBanner(stdout io.Writer, cfg config.Config, baseURL, httpsURL, caPath string) {
 	fmt.Fprintf(stdout, "crmsync is listening on %s\n", baseURL)
 	if httpsURL != "" {
 		fmt.Fprintf(stdout, "and on %s (development certificate; trust the CA in %s to sideload manifest.xml)\n", httpsURL, caPath)
@@ -150,34 +197,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "get a token:  TOKEN=$(./bin/crmsync dev-token --user %s)\n", demo.Alice)
 		fmt.Fprintf(stdout, "try it:       curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/me\n", baseURL)
 	}
-
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve http: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down http: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve http: %w", err)
-	}
-	if httpsSrv != nil {
-		if err := httpsSrv.Shutdown(shutdownCtx); err != nil {
-			return fmt.Errorf("shut down https: %w", err)
-		}
-		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serve https: %w", err)
-		}
-	}
-	if err := bg.queue.Stop(shutdownCtx); err != nil {
-		return fmt.Errorf("stop jobs: %w", err)
-	}
-	fmt.Fprintln(stdout, "crmsync stopped")
-	return nil
 }
 
 // appIDURIs are the audiences v1 tokens may carry: the plain App ID URI and the host-qualified one that

@@ -55,7 +55,6 @@ func TestTrackThroughTheService(t *testing.T) {
 	env := map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": dataDir, "CRMSYNC_LOG_LEVEL": "warn"}
 	srv := startServe(t, env)
 	base := srv.base
-	defer srv.stop()
 	var out strings.Builder
 	if err := run(context.Background(), []string{"dev-token", "--user", "alice@contoso.test", "--addr", strings.TrimPrefix(base, "http://"), "--data-dir", dataDir},
 		envOf(nil), &out, io.Discard); err != nil {

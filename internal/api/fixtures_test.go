@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -41,7 +42,7 @@ func TestTypeScriptFixtures(t *testing.T) {
 		"itemTracking":  itemTracking{},
 		"myOptions":     crm.UserOptions{},
 		"syncRequested": syncResponse{},
-		"offlinePage":   offlineAnswer{},
+		"offlinePage":   records.OfflineAnswer{},
 		"syncFilter":    crm.Filter{Conditions: conditions},
 		"syncFilters":   page[crm.Filter]{Items: []crm.Filter{{Conditions: conditions}}},
 		"fieldMappings": page[crm.FieldMapping]{},

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -84,8 +83,8 @@ func (s *Server) limitBody(c *gin.Context) {
 	c.Next()
 }
 
-// authenticate validates the bearer token, onboards the tenant when policy allows, and finds or creates
-// the user. Nothing is written for a token that fails any check.
+// authenticate validates the bearer token and signs the user in (tenants.SignIn onboards the tenant when
+// policy allows, and finds or creates the user). Nothing is written for a token that fails any check.
 func (s *Server) authenticate(c *gin.Context) {
 	raw, ok := bearer(c.GetHeader("Authorization"))
 	if !ok {
@@ -102,22 +101,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Next()
 		return
 	}
-	tenant, err := s.deps.Store.Tenant(c.Request.Context(), p.TenantID)
-	if crm.IsNotFound(err) {
-		if len(s.deps.TenantAllowList) == 0 && !p.HasRole(identity.RoleAdmin) {
-			s.fail(c, &identity.Error{Check: "tenant-not-onboarded", Detail: "the organisation " + p.TenantID +
-				" has not been onboarded: an administrator with the CRM.Admin role signs in first"})
-			return
-		}
-		// Listed in the allow-list (the validator checked), or an admin onboarding their organisation.
-		tenant, err = s.deps.Store.EnsureTenant(c.Request.Context(), p.TenantID, p.TenantID)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	user, err := s.deps.Store.UserOnSight(c.Request.Context(), crm.User{TenantID: p.TenantID, ObjectID: p.ObjectID, UPN: p.UPN,
-		Email: cmp.Or(p.Email, p.UPN), DisplayName: p.Name, Roles: crmRoles(p.Roles)})
+	tenant, user, err := s.deps.Tenants.SignIn(c.Request.Context(), p)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -134,17 +118,6 @@ func bearer(header string) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
-}
-
-// crmRoles keeps the app roles crmsync knows; other roles in the token mean nothing here.
-func crmRoles(roles []string) []string {
-	out := []string{}
-	for _, r := range roles {
-		if r == crm.RoleAdmin || r == crm.RoleManager {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // rateLimit keeps one user from starving the others.

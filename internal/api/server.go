@@ -1,6 +1,9 @@
 // Package api is crmsync's HTTP surface: the gin router with every endpoint listed in routes.go, the
 // middleware that authenticates, limits and measures each request, and problem+json errors. gin types
 // stay inside this package; the rest of the program sees an http.Handler.
+//
+// Handlers translate HTTP only: they decode the request, call one use case (records, tenants, tracking,
+// or the store for plain settings) and map its answer or its crm error. No business rule lives here.
 package api
 
 import (
@@ -14,8 +17,10 @@ import (
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/identity"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
+	"github.com/crmsync/crmsync/internal/tenants"
 )
 
 // TokenValidator proves who sends a request.
@@ -25,7 +30,10 @@ type TokenValidator interface {
 
 // Deps is what the API needs from the rest of the program.
 type Deps struct {
-	Store     *store.Store
+	Store *store.Store
+	// Records and Tenants are the use cases the handlers call; when nil, NewServer builds them on Store.
+	Records   *records.Service
+	Tenants   *tenants.Service
 	Validator TokenValidator
 	Tracker   Tracker
 	Logger    *slog.Logger
@@ -88,6 +96,12 @@ func NewServer(deps Deps) *Server {
 	}
 	if deps.Metrics == nil {
 		deps.Metrics = telemetry.NewMetrics()
+	}
+	if deps.Records == nil {
+		deps.Records = records.New(deps.Store, deps.Now)
+	}
+	if deps.Tenants == nil {
+		deps.Tenants = tenants.New(deps.Store, deps.TenantAllowList)
 	}
 	// gin keeps its mode in a package variable; release mode only silences its debug printing.
 	gin.SetMode(gin.ReleaseMode)

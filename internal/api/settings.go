@@ -10,12 +10,12 @@ import (
 
 // getAdminSettings shows the tenant's synchronization settings.
 func (s *Server) getAdminSettings(c *gin.Context) {
-	tenant, err := s.deps.Store.Tenant(c.Request.Context(), callerOf(c).TenantID)
+	settings, err := s.deps.Tenants.Settings(c.Request.Context(), callerOf(c).TenantID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, crm.AdminSettingsOf(tenant))
+	c.JSON(http.StatusOK, settings)
 }
 
 // putAdminSettings replaces the tenant's synchronization settings; every member is required.
@@ -26,20 +26,12 @@ func (s *Server) putAdminSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	mode, settings, err := in.Settings()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.deps.Store.UpdateTenantSettings(c.Request.Context(), who.TenantID, mode, settings); err != nil {
-		s.fail(c, err)
-		return
-	}
+	settings, err := s.deps.Tenants.ReplaceSettings(c.Request.Context(), who.TenantID, in)
+	// The cached sign-ins hold the old settings; other replicas' caches catch up within their TTL.
 	s.sights.forgetTenant(who.TenantID)
-	tenant, err := s.deps.Store.Tenant(c.Request.Context(), who.TenantID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, crm.AdminSettingsOf(tenant))
+	c.JSON(http.StatusOK, settings)
 }

@@ -13,9 +13,13 @@ import (
 	"github.com/crmsync/crmsync/internal/tracking"
 )
 
-// Tracker accepts Track, Set Regarding and Untrack clicks.
+// Tracker accepts Track, Set Regarding and Untrack clicks and tells how they went (tracking.Service).
 type Tracker interface {
 	Submit(ctx context.Context, who tracking.Caller, click tracking.Click) (crm.TrackRequest, error)
+	Untrack(ctx context.Context, who tracking.Caller, itemID string) (crm.TrackRequest, error)
+	Request(ctx context.Context, who crm.Actor, id string) (tracking.Outcome, error)
+	Outcome(ctx context.Context, who crm.Actor, r crm.TrackRequest) tracking.Outcome
+	Item(ctx context.Context, who crm.Actor, itemID string) (tracking.Item, error)
 }
 
 type trackBody struct {
@@ -46,12 +50,17 @@ func (s *Server) trackCaller(c *gin.Context) tracking.Caller {
 
 func (s *Server) submit(c *gin.Context, click tracking.Click) {
 	req, err := s.deps.Tracker.Submit(c.Request.Context(), s.trackCaller(c), click)
+	s.accepted(c, req, err)
+}
+
+// accepted answers 202 with a request just accepted, or the error that refused it.
+func (s *Server) accepted(c *gin.Context, req crm.TrackRequest, err error) {
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Header("Location", "/api/v1/track/"+req.ID)
-	c.JSON(http.StatusAccepted, s.trackView(c, req))
+	c.JSON(http.StatusAccepted, trackView(s.deps.Tracker.Outcome(c.Request.Context(), callerOf(c).Actor, req)))
 }
 
 // postTrack is the Track click.
@@ -74,40 +83,26 @@ func decodeBody(c *gin.Context, into any) error {
 }
 
 // trackView shows a request with what it produced.
-func (s *Server) trackView(c *gin.Context, r crm.TrackRequest) trackResponse {
-	v := trackResponse{ID: r.ID, State: r.State, Action: r.Action, ItemID: r.ItemID, ItemType: r.ItemType, Regarding: r.Regarding,
-		Error: r.Error, UpdatedAt: r.UpdatedAt}
-	ctx := c.Request.Context()
-	if r.State == crm.StateDone && r.ActivityID != "" {
-		if a, err := s.deps.Store.Activity(ctx, r.TenantID, r.ActivityID); err == nil {
-			v.Activity = &a
-		}
-	}
-	if r.State == crm.StateDone && r.RecordID != "" {
-		if rec, err := s.deps.Store.Record(ctx, r.TenantID, crm.TypeContact, r.RecordID); err == nil {
-			rec = s.redactRecord(c, rec)
-			v.Record = &rec
-		}
-	}
-	return v
+func trackView(o tracking.Outcome) trackResponse {
+	return trackResponse{ID: o.ID, State: o.State, Action: o.Action, ItemID: o.ItemID, ItemType: o.ItemType, Regarding: o.Regarding,
+		Activity: o.Activity, Record: o.Record, Error: o.Error, UpdatedAt: o.UpdatedAt}
 }
 
 func (s *Server) getTrack(c *gin.Context) {
-	who := callerOf(c)
-	r, err := s.deps.Store.TrackRequest(c.Request.Context(), who.TenantID, who.UserID, c.Param("id"))
+	o, err := s.deps.Tracker.Request(c.Request.Context(), callerOf(c).Actor, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.trackView(c, r))
+	c.JSON(http.StatusOK, trackView(o))
 }
 
 // trackEvents streams a request's state changes as server-sent events until it is done or failed.
 // It reads the database, so it works whichever replica does the work.
 func (s *Server) trackEvents(c *gin.Context) {
-	who := callerOf(c)
+	who := callerOf(c).Actor
 	ctx := c.Request.Context()
-	r, err := s.deps.Store.TrackRequest(ctx, who.TenantID, who.UserID, c.Param("id"))
+	o, err := s.deps.Tracker.Request(ctx, who, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -116,18 +111,18 @@ func (s *Server) trackEvents(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
-	send := func(r crm.TrackRequest) {
-		b, _ := json.Marshal(s.trackView(c, r))
+	send := func(o tracking.Outcome) {
+		b, _ := json.Marshal(trackView(o))
 		fmt.Fprintf(c.Writer, "event: state\ndata: %s\n\n", b)
 		c.Writer.Flush()
 	}
-	send(r)
-	last := r.State + r.UpdatedAt.String()
+	send(o)
+	last := o.State + o.UpdatedAt.String()
 	deadline := time.NewTimer(2 * time.Minute)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	for r.Open() {
+	for o.Open() {
 		select {
 		case <-ctx.Done():
 			return
@@ -135,12 +130,12 @@ func (s *Server) trackEvents(c *gin.Context) {
 			return // the client reconnects or falls back to polling
 		case <-tick.C:
 		}
-		if r, err = s.deps.Store.TrackRequest(ctx, who.TenantID, who.UserID, r.ID); err != nil {
+		if o, err = s.deps.Tracker.Request(ctx, who, o.ID); err != nil {
 			return
 		}
-		if now := r.State + r.UpdatedAt.String(); now != last {
+		if now := o.State + o.UpdatedAt.String(); now != last {
 			last = now
-			send(r)
+			send(o)
 		}
 	}
 }
@@ -158,31 +153,17 @@ type itemTracking struct {
 // getItemTracking says whether an Outlook item is tracked, regarding what, with whom, and whether a
 // click on it is still being worked.
 func (s *Server) getItemTracking(c *gin.Context) {
-	who := callerOf(c)
-	ctx := c.Request.Context()
-	itemID := c.Param("itemId")
-	out := itemTracking{ItemID: itemID}
-	link, err := s.deps.Store.ItemLink(ctx, who.TenantID, who.UserID, itemID)
-	switch {
-	case err == nil:
-		out.Tracked, out.Kind, out.Reason = true, link.Kind, link.Reason
-		if link.ActivityID != "" {
-			if a, err := s.deps.Store.Activity(ctx, who.TenantID, link.ActivityID); err == nil {
-				out.Activity = &a
-			}
-		}
-		if link.RecordID != "" {
-			if rec, err := s.deps.Store.Record(ctx, who.TenantID, crm.TypeContact, link.RecordID); err == nil {
-				rec = s.redactRecord(c, rec)
-				out.Record = &rec
-			}
-		}
-	case !crm.IsNotFound(err):
+	it, err := s.deps.Tracker.Item(c.Request.Context(), callerOf(c).Actor, c.Param("itemId"))
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if r, err := s.deps.Store.OpenTrackRequestForItem(ctx, who.TenantID, who.UserID, itemID); err == nil {
-		v := s.trackView(c, r)
+	out := itemTracking{ItemID: it.ItemID, Activity: it.Activity, Record: it.Record}
+	if it.Link != nil {
+		out.Tracked, out.Kind, out.Reason = true, it.Link.Kind, it.Link.Reason
+	}
+	if it.Pending != nil {
+		v := trackView(*it.Pending)
 		out.Pending = &v
 	}
 	c.JSON(http.StatusOK, out)
@@ -205,15 +186,6 @@ func (s *Server) putItemTracking(c *gin.Context) {
 
 // deleteItemTracking is Untrack.
 func (s *Server) deleteItemTracking(c *gin.Context) {
-	who := callerOf(c)
-	itemID := c.Param("itemId")
-	link, err := s.deps.Store.ItemLink(c.Request.Context(), who.TenantID, who.UserID, itemID)
-	if err != nil {
-		if crm.IsNotFound(err) {
-			err = crm.NotFound("this item is not tracked")
-		}
-		s.fail(c, err)
-		return
-	}
-	s.submit(c, tracking.Click{Action: crm.ActionUntrack, ItemID: itemID, ItemType: link.Kind})
+	req, err := s.deps.Tracker.Untrack(c.Request.Context(), s.trackCaller(c), c.Param("itemId"))
+	s.accepted(c, req, err)
 }

@@ -103,7 +103,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer svc.stop()
+	defer func() { _ = svc.stop() }() // on an early return, whose error is the one to report
 
 	l := newLoad("http://"+addr, tokens, graph.items, cfg.Clients)
 	rep, err := measure(ctx, cfg, l, stderr)

@@ -43,7 +43,7 @@ func (s *syncService) cycle(ctx context.Context, name string, n int, stderr io.W
 	progress(stderr, "%s cycle of %d mailboxes", name, n)
 	before, conns, routes := s.fake.Requests("*"), s.conns.Load(), s.routeCounts()
 	res.started = time.Now().UTC()
-	queued, err := s.scheduler.Schedule(ctx)
+	queued, err := s.schedule(ctx)
 	if err != nil {
 		return res, fmt.Errorf("%s cycle: schedule: %w", name, err)
 	}

@@ -13,10 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // largeResult is the initial synchronization of one large mailbox.
@@ -63,7 +62,7 @@ func measureLargeMailbox(ctx context.Context, cfg SyncConfig, stderr io.Writer) 
 	}
 	u := users[0]
 	seedLargeOutlook(svc, u, messages, contacts, events)
-	err = svc.store.InTx(ctx, func(tx *sqlx.Tx) error { return seedLargeCRM(ctx, svc, tx, u, perKind) })
+	err = svc.store.InTx(ctx, func(tx *store.Tx) error { return seedLargeCRM(ctx, svc, tx, u, perKind) })
 	if err != nil {
 		return res, fmt.Errorf("seed CRM items: %w", err)
 	}
@@ -109,23 +108,23 @@ func seedLargeOutlook(svc *syncService, u crm.User, messages, contacts, events i
 }
 
 // seedLargeCRM gives the user perKind contacts, appointments and tasks in one transaction.
-func seedLargeCRM(ctx context.Context, svc *syncService, tx *sqlx.Tx, u crm.User, perKind int) error {
+func seedLargeCRM(ctx context.Context, svc *syncService, tx *store.Tx, u crm.User, perKind int) error {
 	day := time.Now().UTC().Truncate(time.Hour).Add(24 * time.Hour)
 	for i := range perKind {
-		if _, err := svc.store.CreateRecordTx(ctx, tx, u.TenantID, crm.TypeContact, u.ID, crm.RecordInput{Fields: map[string]any{
+		if _, err := tx.CreateRecord(ctx, u.TenantID, crm.TypeContact, u.ID, crm.RecordInput{Fields: map[string]any{
 			"firstName": "CRM", "lastName": fmt.Sprintf("Contact %d", i), "email": fmt.Sprintf("crm%d@fabrikam.test", i),
 			"phone": fmt.Sprintf("+1 555 %04d", i%10000)}}); err != nil {
 			return err
 		}
 		start := day.Add(time.Duration(i%300)*24*time.Hour + time.Duration(9+i%8)*time.Hour)
 		end := start.Add(time.Hour)
-		if _, err := svc.store.CreateActivityTx(ctx, tx, u.TenantID, crm.Activity{Type: crm.ActivityAppointment,
+		if _, err := tx.CreateActivity(ctx, u.TenantID, crm.Activity{Type: crm.ActivityAppointment,
 			Subject: fmt.Sprintf("CRM meeting %d", i), Body: "Agenda", Start: &start, End: &end, Location: "Room 1", Status: "scheduled",
 			OwnerID: u.ID, Parties: []crm.Party{{Role: crm.PartyRequired, Address: fmt.Sprintf("crm%d@fabrikam.test", i)}}}); err != nil {
 			return err
 		}
 		due := day.Add(time.Duration(i%60) * 24 * time.Hour)
-		if _, err := svc.store.CreateActivityTx(ctx, tx, u.TenantID, crm.Activity{Type: crm.ActivityTask,
+		if _, err := tx.CreateActivity(ctx, u.TenantID, crm.Activity{Type: crm.ActivityTask,
 			Subject: fmt.Sprintf("CRM task %d", i), Body: "Call back", Due: &due, Status: "open", OwnerID: u.ID}); err != nil {
 			return err
 		}

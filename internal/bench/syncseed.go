@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/outlook"
@@ -117,7 +116,7 @@ func seedFleet(ctx context.Context, svc *syncService, n int, stderr io.Writer) (
 	lastReport := time.Now()
 	for lo := 0; lo < n; lo += seedBatch {
 		hi := min(lo+seedBatch, n)
-		err := svc.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		err := svc.store.InTx(ctx, func(tx *store.Tx) error {
 			for i := lo; i < hi; i++ {
 				if err := f.seedCRM(ctx, svc.store, tx, i); err != nil {
 					return err
@@ -138,11 +137,11 @@ func seedFleet(ctx context.Context, svc *syncService, n int, stderr io.Writer) (
 
 // seedCRM writes the CRM items of user i: contacts, appointments with the first contact as attendee,
 // and a task, spread over the coming months.
-func (f *fleet) seedCRM(ctx context.Context, s *store.Store, tx *sqlx.Tx, i int) error {
+func (f *fleet) seedCRM(ctx context.Context, s *store.Store, tx *store.Tx, i int) error {
 	fu := &f.users[i]
 	owner := fu.user.ID
 	for j := range contactsPerMailbox {
-		r, err := s.CreateRecordTx(ctx, tx, f.tenant.ID, crm.TypeContact, owner, crm.RecordInput{Fields: map[string]any{
+		r, err := tx.CreateRecord(ctx, f.tenant.ID, crm.TypeContact, owner, crm.RecordInput{Fields: map[string]any{
 			"firstName": fmt.Sprintf("Contact%d", j+1), "lastName": fmt.Sprintf("Of User %d", i+1),
 			"email": fmt.Sprintf("contact%d.user%d@fabrikam.test", j+1, i+1), "phone": fmt.Sprintf("+1 555 %04d", (i*7+j)%10000)}})
 		if err != nil {
@@ -154,7 +153,7 @@ func (f *fleet) seedCRM(ctx context.Context, s *store.Store, tx *sqlx.Tx, i int)
 	for j := range appointmentsPerMailbox {
 		start := day.Add(time.Duration((i+j*30)%180) * 24 * time.Hour).Add(time.Duration(9+j) * time.Hour)
 		end := start.Add(time.Hour)
-		a, err := s.CreateActivityTx(ctx, tx, f.tenant.ID, crm.Activity{Type: crm.ActivityAppointment, Subject: fmt.Sprintf("Meeting %d", j+1),
+		a, err := tx.CreateActivity(ctx, f.tenant.ID, crm.Activity{Type: crm.ActivityAppointment, Subject: fmt.Sprintf("Meeting %d", j+1),
 			Body: "Agenda", Start: &start, End: &end, Location: "Room 1", Status: "scheduled", OwnerID: owner,
 			Parties: []crm.Party{{Role: crm.PartyRequired, Address: fmt.Sprintf("contact1.user%d@fabrikam.test", i+1)}}})
 		if err != nil {
@@ -164,7 +163,7 @@ func (f *fleet) seedCRM(ctx context.Context, s *store.Store, tx *sqlx.Tx, i int)
 	}
 	for j := range tasksPerMailbox {
 		due := day.Add(time.Duration(7+i%30) * 24 * time.Hour)
-		if _, err := s.CreateActivityTx(ctx, tx, f.tenant.ID, crm.Activity{Type: crm.ActivityTask, Subject: fmt.Sprintf("Follow up %d", j+1),
+		if _, err := tx.CreateActivity(ctx, f.tenant.ID, crm.Activity{Type: crm.ActivityTask, Subject: fmt.Sprintf("Follow up %d", j+1),
 			Body: "Call back", Due: &due, Status: "open", OwnerID: owner}); err != nil {
 			return err
 		}

@@ -16,51 +16,31 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/riverqueue/river"
-
-	"github.com/crmsync/crmsync/internal/graph"
+	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
-	"github.com/crmsync/crmsync/internal/jobs"
-	"github.com/crmsync/crmsync/internal/mailsync"
-	"github.com/crmsync/crmsync/internal/secretbox"
+	"github.com/crmsync/crmsync/internal/service"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/tracking"
-)
-
-// The service's own settings (server/wiring.go and config's defaults), which the benchmark keeps.
-const (
-	trackingWorkers = 32
-	defaultWorkers  = 8
-	pollInterval    = 50 * time.Millisecond
-	jobTimeout      = 2 * time.Minute
 )
 
 // schedulerLead is how far ahead of the wall clock the benchmark's scheduler runs: a day is past every
 // mailbox's next_sync_at (the longest interval), so each cycle finds every mailbox due without waiting.
 const schedulerLead = 24 * time.Hour
 
-// syncService is the service's background synchronization, wired as server/wiring.go wires it, in this
-// process: the real store and River on one database, the tracking service, the delta and items engines
-// and the real Graph client (msgraph-sdk-go) talking over loopback HTTP to a graphfake.
+// syncService is the service as serve builds it (service.New, with the service's default configuration)
+// in this process: the real store and River on one database, tracking, the delta and items engines and
+// the real Graph client (msgraph-sdk-go) talking over loopback HTTP to a graphfake. Only the scheduler
+// differs: its clock runs ahead, and the benchmark calls it instead of River's periodic job, so that a
+// cycle starts when the benchmark says.
 type syncService struct {
-	store     *store.Store
-	fake      *graphfake.Server
-	queue     *jobs.Queue
-	scheduler *mailsync.Scheduler
-	srv       *http.Server
-	conns     atomic.Int64 // connections the fake Graph accepted: the client's pool at work
-	closers   []func()     // run in reverse order by close
+	store   *store.Store
+	fake    *graphfake.Server
+	svc     *service.Service
+	srv     *http.Server
+	conns   atomic.Int64 // connections the fake Graph accepted: the client's pool at work
+	closers []func()     // run in reverse order by close
 }
 
-// graphMailReader gives the delta engine Graph's delta pages in its own type (as server/wiring.go does).
-type graphMailReader struct{ *graph.Mailbox }
-
-func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string) (mailsync.DeltaPage, error) {
-	p, err := g.Mailbox.MessagesDelta(ctx, folder, link)
-	return mailsync.DeltaPage(p), err
-}
-
-// startSyncService opens a fresh database, serves a fake Graph and starts River working jobs.
+// startSyncService opens a fresh database, serves a fake Graph and starts the service working jobs.
 func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ *syncService, err error) {
 	s := &syncService{}
 	defer func() {
@@ -78,68 +58,33 @@ func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ 
 	if err != nil {
 		return nil, err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	client, err := graph.NewClient(graph.Options{BaseURL: graphURL, DevToken: "bench", Logger: logger})
+	// The service's defaults, as serve reads them from an empty environment.
+	conf, err := config.Load("bench sync", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
-		return nil, fmt.Errorf("graph client: %w", err)
+		return nil, fmt.Errorf("the service's default configuration: %w", err)
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	box, err := secretbox.New(key)
+	s.svc, err = service.New(ctx, conf, service.Options{Store: s.store, EncryptionKey: key, GraphURL: graphURL, DevToken: "bench",
+		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		SyncWorkers: cfg.Workers, ScheduleClock: func() time.Time { return time.Now().Add(schedulerLead) }, ManualSchedule: true})
 	if err != nil {
 		return nil, err
 	}
-	open := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
-		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
-	}
-	svc := tracking.New(s.store, open, box, logger)
-	readMail := func(ctx context.Context, m mailsync.Mailbox) (mailsync.MailReader, error) {
-		mb, err := client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
-		if err != nil {
-			return nil, err
-		}
-		return graphMailReader{mb}, nil
-	}
-	openItems := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
-		return client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
-	}
-	syncer := mailsync.Passes{mailsync.NewDeltaEngine(s.store, readMail, svc, logger), mailsync.NewItemsEngine(s.store, openItems, logger)}
-	// The scheduler runs ahead of the clock and is called by the benchmark, not by River's periodic job,
-	// so that a cycle starts when the benchmark says.
-	s.scheduler = mailsync.NewScheduler(s.store, func() time.Time { return time.Now().Add(schedulerLead) }, logger)
-	worker := mailsync.NewWorker(s.store, syncer, nil, logger)
-	requests := mailsync.NewClientRequests(s.store, box)
-	worker.ActAsUsers(requests)
-	registry := river.NewWorkers()
-	river.AddWorker(registry, tracking.NewWorker(svc))
-	river.AddWorker(registry, worker)
-	if err := jobs.Migrate(ctx, s.store); err != nil {
-		return nil, err
-	}
-	s.queue, err = jobs.New(s.store, jobs.Options{
-		Workers:      registry,
-		Queues:       map[string]int{tracking.Queue: trackingWorkers, mailsync.Queue: cfg.Workers, river.QueueDefault: defaultWorkers},
-		PollInterval: pollInterval,
-		JobTimeout:   jobTimeout,
-		RescueAfter:  jobTimeout + jobTimeout/2,
-		Logger:       logger,
-	})
-	if err != nil {
-		return nil, err
-	}
-	svc.SetQueue(s.queue)
-	s.scheduler.SetQueue(s.queue)
-	worker.SetQueue(s.queue)
-	requests.SetQueue(s.queue)
-	if err := s.queue.Start(ctx); err != nil {
+	if err := s.svc.Start(ctx); err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_ = s.queue.Stop(stopCtx) // a benchmark that stops early has reported why already
+		_ = s.svc.Stop(stopCtx) // a benchmark that stops early has reported why already
 	})
 	return s, nil
+}
+
+// schedule runs the scheduler once, as River's periodic job does every 30 seconds in the service.
+func (s *syncService) schedule(ctx context.Context) (int, error) {
+	return s.svc.Scheduler.Schedule(ctx, s.svc.Queue.Inserter)
 }
 
 // serveGraph serves a new graphfake on loopback and returns its base URL, ending in /v1.0.

@@ -79,6 +79,19 @@ type AccessPolicy struct {
 	rules map[ruleKey]Level
 }
 
+// PolicyOf builds the policy of a tenant's stored levels, as AccessLevels shows them.
+func PolicyOf(levels []AccessLevel) (AccessPolicy, error) {
+	rules := make([]AccessRule, 0, len(levels))
+	for _, l := range levels {
+		level, err := ParseLevel(l.Level)
+		if err != nil {
+			return AccessPolicy{}, fmt.Errorf("access rule %s/%s/%s: %w", l.Role, l.RecordType, l.Operation, err)
+		}
+		rules = append(rules, AccessRule{Role: l.Role, RecordType: l.RecordType, Operation: Operation(l.Operation), Level: level})
+	}
+	return NewAccessPolicy(rules), nil
+}
+
 // NewAccessPolicy builds a policy from a tenant's stored rules.
 func NewAccessPolicy(rules []AccessRule) AccessPolicy {
 	p := AccessPolicy{rules: make(map[ruleKey]Level, len(rules))}

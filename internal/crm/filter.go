@@ -118,10 +118,10 @@ func (in FilterInput) Filter(lookup FilterTypeLookup) (Filter, error) {
 		f.Name = strings.TrimSpace(*in.Name)
 	}
 	var schema *EntityType
-	switch {
-	case in.RecordType == "":
+	switch in.RecordType {
+	case "":
 		errs = append(errs, FieldError{"/recordType", "is required: a record type such as contact, or appointment or task"})
-	case in.RecordType == ActivityEmail:
+	case ActivityEmail:
 		errs = append(errs, FieldError{"/recordType", "email is not synchronized by filters: use appointment, task or a record type"})
 	default:
 		if et, ok := ActivityFilterType(in.RecordType); ok {

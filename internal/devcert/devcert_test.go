@@ -20,7 +20,7 @@ func TestLocalhostCertificateIsTrustedThroughTheCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
 	srv.StartTLS()
 	defer srv.Close()

@@ -78,7 +78,7 @@ func (m *Mailbox) MessagesDelta(ctx context.Context, folder, link string) (Delta
 		page.Messages = append(page.Messages, message(g))
 	}
 	if page.NextLink == "" && page.DeltaLink == "" {
-		return DeltaPage{}, fmt.Errorf("read delta of folder %s: %w", folder, errors.New("Graph answered without a next or delta link"))
+		return DeltaPage{}, fmt.Errorf("read delta of folder %s: %w", folder, errors.New("Graph answered without a next or delta link")) //nolint:staticcheck // ST1005: it starts with a name
 	}
 	return page, nil
 }

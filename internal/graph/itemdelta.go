@@ -181,7 +181,7 @@ func readDelta[G deltaEntry, T any](ctx context.Context, m *Mailbox, get func(co
 		page.Items = append(page.Items, convert(g))
 	}
 	if page.NextLink == "" && page.DeltaLink == "" {
-		return outlook.ItemPage[T]{}, errors.New("Graph answered without a next or delta link")
+		return outlook.ItemPage[T]{}, errors.New("Graph answered without a next or delta link") //nolint:staticcheck // ST1005: it starts with a name
 	}
 	return page, nil
 }

@@ -120,7 +120,7 @@ func preferImmutable(extra ...string) *abs.RequestHeaders {
 const stampExpand = "singleValueExtendedProperties($filter=id eq '" + outlook.StampPropertyID + "')"
 
 // errEmptyAnswer reports a successful response without the item it should carry.
-var errEmptyAnswer = errors.New("Graph answered without a body")
+var errEmptyAnswer = errors.New("Graph answered without a body") //nolint:staticcheck // ST1005: it starts with a name
 
 // fetch makes one Graph call through the mailbox's limiter and error mapping and returns its item; an
 // answer without one is an error, never a nil item.

@@ -19,9 +19,8 @@ func newClock(t time.Time) *clock {
 	return c
 }
 
-func (c *clock) set(t time.Time)     { c.now.Store(&t) }
-func (c *clock) Now() time.Time      { return *c.now.Load() }
-func (c *clock) add(d time.Duration) { c.set(c.Now().Add(d)) }
+func (c *clock) set(t time.Time) { c.now.Store(&t) }
+func (c *clock) Now() time.Time  { return *c.now.Load() }
 
 func TestCachedTokenStillExpires(t *testing.T) {
 	issued := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

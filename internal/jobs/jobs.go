@@ -39,12 +39,30 @@ type Options struct {
 	Logger       *slog.Logger
 }
 
-// Queue is the River client of this process.
+// Queue is the River client of this process. Its Inserter enqueues jobs from outside them (the API's
+// requests); code that runs inside a job enqueues through InJob instead, so that no part needs the queue
+// before River's client, which needs the workers, exists.
 type Queue struct {
-	client  *river.Client[*sql.Tx]
+	Inserter
 	dialect store.Dialect
 	db      *sql.DB
 	logger  *slog.Logger
+}
+
+// Inserter enqueues jobs inside a store transaction through a River client: the queue's, or that of the
+// job being worked (InJob).
+type Inserter struct {
+	client *river.Client[*sql.Tx]
+}
+
+// InJob returns the Inserter of the job whose Work ctx is, through River's client in the context
+// (river.ClientFromContext).
+func InJob(ctx context.Context) (Inserter, error) {
+	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
+	if err != nil {
+		return Inserter{}, fmt.Errorf("enqueue from a job: %w", err)
+	}
+	return Inserter{client: client}, nil
 }
 
 func driverFor(s *store.Store) riverdriver.Driver[*sql.Tx] {
@@ -108,7 +126,7 @@ func New(s *store.Store, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return &Queue{client: client, dialect: s.Dialect(), db: s.DB(), logger: opts.Logger}, nil
+	return &Queue{Inserter: Inserter{client: client}, dialect: s.Dialect(), db: s.DB(), logger: opts.Logger}, nil
 }
 
 // jobContext tells the work of every job which attempt it is (telemetry.WithJob), so that what the job
@@ -156,24 +174,50 @@ func (q *Queue) Stop(ctx context.Context) error {
 // Client exposes River's client, for subscriptions in tests and for job management.
 func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }
 
-// InsertTx enqueues a job inside the caller's transaction: it exists exactly when the transaction commits.
-func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	if _, err := q.client.InsertTx(ctx, tx, args, opts); err != nil {
+// InsertTx enqueues a job inside the caller's store transaction: it exists exactly when the transaction
+// commits.
+func (in Inserter) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	if in.client == nil {
+		return fmt.Errorf("enqueue %s: no queue", args.Kind())
+	}
+	if _, err := in.client.InsertTx(ctx, tx.Unwrap(), args, opts); err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return nil
 }
 
-// CompleteTx marks the job being worked as completed inside the caller's transaction, so that its
-// effects and its completion commit together.
-func CompleteTx[T river.JobArgs](ctx context.Context, q *Queue, tx *sql.Tx, job *river.Job[T]) error {
-	var err error
-	if q.dialect == store.Postgres {
-		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
-	} else {
-		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+// InsertManyTx enqueues jobs inside the caller's store transaction and returns how many it inserted: a
+// unique job whose twin is still queued is skipped.
+func (in Inserter) InsertManyTx(ctx context.Context, tx *store.Tx, args []river.JobArgs) (int, error) {
+	if len(args) == 0 {
+		return 0, nil
 	}
+	if in.client == nil {
+		return 0, fmt.Errorf("enqueue %d %s jobs: no queue", len(args), args[0].Kind())
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	res, err := in.client.InsertManyTx(ctx, tx.Unwrap(), params)
 	if err != nil {
+		return 0, fmt.Errorf("enqueue %d %s jobs: %w", len(args), args[0].Kind(), err)
+	}
+	inserted := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			inserted++
+		}
+	}
+	return inserted, nil
+}
+
+// CompleteTx marks the job being worked as completed inside the caller's store transaction, so that its
+// effects and its completion commit together. It must be called from the job's Work, whose context
+// carries River's client (and so the driver of the queue's database); the type argument only names the
+// transaction type, *sql.Tx, which both drivers share.
+func CompleteTx[T river.JobArgs](ctx context.Context, tx *store.Tx, job *river.Job[T]) error {
+	if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.Unwrap(), job); err != nil {
 		return fmt.Errorf("complete job %d: %w", job.ID, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/tracking"
@@ -39,7 +40,7 @@ type OpenMailReader func(ctx context.Context, m Mailbox) (MailReader, error)
 
 // AutoTracker queues automatic tracking through the same requests and worker as a Track click.
 type AutoTracker interface {
-	SubmitAuto(ctx context.Context, it tracking.AutoItem) (crm.TrackRequest, bool, error)
+	SubmitAuto(ctx context.Context, queue jobs.Inserter, it tracking.AutoItem) (crm.TrackRequest, bool, error)
 }
 
 // resyncMargin is how far before the last complete round a resync looks for new messages: receive times
@@ -189,7 +190,7 @@ func (e *DeltaEngine) offer(ctx context.Context, m Mailbox, p *policy, folder st
 	if err != nil || !pick {
 		return false, err
 	}
-	_, queued, err := e.track.SubmitAuto(ctx, tracking.AutoItem{TenantID: m.TenantID, UserID: m.UserID, ImmutableID: msg.ID,
+	_, queued, err := e.track.SubmitAuto(ctx, m.Queue, tracking.AutoItem{TenantID: m.TenantID, UserID: m.UserID, ImmutableID: msg.ID,
 		Kind: outlook.KindMessage, InternetMessageID: msg.InternetMessageID, ConversationID: msg.ConversationID, Assertion: m.Assertion})
 	if err != nil {
 		return false, err

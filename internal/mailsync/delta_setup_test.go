@@ -10,6 +10,7 @@ import (
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
+	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/mailsync"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
@@ -32,6 +33,7 @@ type deltaEnv struct {
 	store  *store.Store
 	fake   *graphfake.Server
 	engine *mailsync.DeltaEngine
+	queue  jobs.Inserter // what the engine's passes enqueue into, as a job's client would
 	tenant crm.Tenant
 	alice  crm.User
 	// wrap, when set, stands between the engine and the mailbox, to inject failures.
@@ -41,7 +43,7 @@ type deltaEnv struct {
 func newDeltaEnv(t *testing.T, s *store.Store) *deltaEnv {
 	t.Helper()
 	p := trackingtest.Start(t, s)
-	svc, fake, client := p.Service, p.Fake, p.Graph
+	auto, fake, client := p.Auto, p.Fake, p.Graph
 	f := storetest.NewTenant(t, s, "alice@contoso.test")
 	fake.AddMailbox(f.User.ObjectID, f.User.UPN)
 	e := &deltaEnv{t: t, store: s, fake: fake, tenant: f.Tenant, alice: f.User}
@@ -55,7 +57,8 @@ func newDeltaEnv(t *testing.T, s *store.Store) *deltaEnv {
 		}
 		return graphReader{mb}, nil
 	}
-	e.engine = mailsync.NewDeltaEngine(s, open, svc, nil)
+	e.engine = mailsync.NewDeltaEngine(s, open, auto, nil)
+	e.queue = p.Queue.Inserter
 	return e
 }
 
@@ -70,7 +73,7 @@ func (e *deltaEnv) option(autoTrack string) {
 // pass runs one synchronization pass of alice's mailbox and returns how many messages it queued.
 func (e *deltaEnv) pass() int {
 	e.t.Helper()
-	res, err := e.engine.Sync(context.Background(), mailsync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID})
+	res, err := e.engine.Sync(context.Background(), mailsync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID, Queue: e.queue})
 	if err != nil {
 		e.t.Fatalf("Sync: %v", err)
 	}

@@ -78,7 +78,7 @@ func TestDeltaLinkSavedOnlyAfterACompleteRound(t *testing.T) {
 		}
 
 		e.wrap = func(r mailsync.MailReader) mailsync.MailReader { return &failingReader{MailReader: r} }
-		res, err := e.engine.Sync(t.Context(), mailsync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID})
+		res, err := e.engine.Sync(t.Context(), mailsync.Mailbox{TenantID: e.tenant.ID, UserID: e.alice.ID, ObjectID: e.alice.ObjectID, Queue: e.queue})
 		var transient *outlook.TransientError
 		if !errors.As(err, &transient) {
 			t.Fatalf("Sync = %v, want the transient failure", err)

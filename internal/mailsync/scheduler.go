@@ -2,11 +2,9 @@ package mailsync
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -64,13 +62,11 @@ func (ScheduleArgs) InsertOpts() river.InsertOpts {
 // Scheduler enqueues the synchronization of due mailboxes.
 type Scheduler struct {
 	store  *store.Store
-	queue  *jobs.Queue
 	now    func() time.Time
 	logger *slog.Logger
 }
 
-// NewScheduler builds the scheduler. The queue is set later with SetQueue: River's client needs the
-// workers first.
+// NewScheduler builds the scheduler.
 func NewScheduler(s *store.Store, now func() time.Time, logger *slog.Logger) *Scheduler {
 	if now == nil {
 		now = time.Now
@@ -81,9 +77,6 @@ func NewScheduler(s *store.Store, now func() time.Time, logger *slog.Logger) *Sc
 	return &Scheduler{store: s, now: now, logger: logger}
 }
 
-// SetQueue gives the scheduler the queue it enqueues into.
-func (s *Scheduler) SetQueue(q *jobs.Queue) { s.queue = q }
-
 // PeriodicJob is the scheduler as a River periodic job: River runs it on its elected leader only, at
 // start and then every interval (ScheduleInterval by default).
 func (s *Scheduler) PeriodicJob(every time.Duration) *river.PeriodicJob {
@@ -92,10 +85,10 @@ func (s *Scheduler) PeriodicJob(every time.Duration) *river.PeriodicJob {
 	}, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
-// Schedule creates the rows of mailboxes seen for the first time and enqueues one job per due mailbox,
-// in batches. It returns how many jobs it inserted; mailboxes whose job is still queued or running are
-// skipped by River's uniqueness.
-func (s *Scheduler) Schedule(ctx context.Context) (int, error) {
+// Schedule creates the rows of mailboxes seen for the first time and enqueues into q one job per due
+// mailbox, in batches. It returns how many jobs it inserted; mailboxes whose job is still queued or
+// running are skipped by River's uniqueness.
+func (s *Scheduler) Schedule(ctx context.Context, q jobs.Inserter) (int, error) {
 	now := s.now().UTC()
 	if _, err := s.store.EnsureMailboxes(ctx, now); err != nil {
 		return 0, err
@@ -110,7 +103,7 @@ func (s *Scheduler) Schedule(ctx context.Context) (int, error) {
 		if len(due) == 0 {
 			return inserted, nil
 		}
-		n, err := s.enqueue(ctx, due)
+		n, err := s.enqueue(ctx, q, due)
 		inserted += n
 		if err != nil {
 			return inserted, err
@@ -122,23 +115,16 @@ func (s *Scheduler) Schedule(ctx context.Context) (int, error) {
 	}
 }
 
-func (s *Scheduler) enqueue(ctx context.Context, due []store.MailboxKey) (int, error) {
-	params := make([]river.InsertManyParams, len(due))
+func (s *Scheduler) enqueue(ctx context.Context, q jobs.Inserter, due []store.MailboxKey) (int, error) {
+	args := make([]river.JobArgs, len(due))
 	for i, m := range due {
-		params[i] = river.InsertManyParams{Args: SyncMailboxArgs{TenantID: m.TenantID, UserID: m.UserID}}
+		args[i] = SyncMailboxArgs{TenantID: m.TenantID, UserID: m.UserID}
 	}
 	inserted := 0
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.queue.Client().InsertManyTx(ctx, tx.Tx, params)
-		if err != nil {
-			return fmt.Errorf("enqueue mailbox synchronizations: %w", err)
-		}
-		for _, r := range res {
-			if !r.UniqueSkippedAsDuplicate {
-				inserted++
-			}
-		}
-		return nil
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		inserted, err = q.InsertManyTx(ctx, tx, args)
+		return err
 	})
 	return inserted, err
 }
@@ -154,7 +140,11 @@ func NewSchedulerWorker(s *Scheduler) *SchedulerWorker { return &SchedulerWorker
 
 // Work schedules the due mailboxes. A failure is logged and left to the next run.
 func (w *SchedulerWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) error {
-	n, err := w.scheduler.Schedule(ctx)
+	q, err := jobs.InJob(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := w.scheduler.Schedule(ctx, q)
 	if n > 0 {
 		w.scheduler.logger.Info("scheduled mailbox synchronizations", "jobs", n)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,11 +44,11 @@ func TestScheduler(t *testing.T) {
 		e.exec(`UPDATE mailboxes SET next_sync_at = ? WHERE user_id = ?`, later, notDue.ID)
 		e.exec(`UPDATE users SET sync_requested_at = ? WHERE id = ?`, time.Now().UTC().Add(-48*time.Hour), stale.ID)
 
-		n, err := e.scheduler.Schedule(ctx)
+		n, err := e.scheduler.Schedule(ctx, e.queue.Inserter)
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := e.scheduler.Schedule(ctx)
+		again, err := e.scheduler.Schedule(ctx, e.queue.Inserter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +57,7 @@ func TestScheduler(t *testing.T) {
 		}
 		got := e.queued()
 		want := []mailsync.SyncMailboxArgs{{TenantID: server.Tenant.ID, UserID: server.User.ID}, {TenantID: client.Tenant.ID, UserID: client.User.ID}}
-		sortArgs := func(a, b mailsync.SyncMailboxArgs) int { return compare(a.UserID, b.UserID) }
+		sortArgs := func(a, b mailsync.SyncMailboxArgs) int { return strings.Compare(a.UserID, b.UserID) }
 		slices.SortFunc(got, sortArgs)
 		slices.SortFunc(want, sortArgs)
 		if !slices.Equal(got, want) {
@@ -75,7 +76,7 @@ func TestSchedulerBatches(t *testing.T) {
 		for i := range 600 {
 			storetest.NewUser(t, s, f.Tenant.ID, "u"+string(rune('a'+i%26))+strconv.Itoa(i)+"@server.test")
 		}
-		n, err := e.scheduler.Schedule(context.Background())
+		n, err := e.scheduler.Schedule(context.Background(), e.queue.Inserter)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,13 +65,11 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 	ctx := context.Background()
 	e := &env{t: t, store: s, syncer: &fakeSynchronizer{}}
 	e.scheduler = mailsync.NewScheduler(s, nil, nil)
-	worker := mailsync.NewWorker(s, e.syncer, nil, nil)
 	box, err := secretbox.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.client = mailsync.NewClientRequests(s, box)
-	worker.ActAsUsers(e.client)
+	worker := mailsync.NewWorker(s, e.syncer, box, nil, nil)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	river.AddWorker(workers, mailsync.NewSchedulerWorker(e.scheduler))
@@ -88,9 +86,7 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 		t.Fatal(err)
 	}
 	e.queue = q
-	e.scheduler.SetQueue(q)
-	worker.SetQueue(q)
-	e.client.SetQueue(q)
+	e.client = mailsync.NewClientRequests(s, q, box)
 	if !start {
 		return e
 	}
@@ -207,15 +203,3 @@ func (e *env) queued() []mailsync.SyncMailboxArgs {
 }
 
 var errTransient = errors.New("graph answered 503")
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func itoa(i int) string { return fmt.Sprint(i) }

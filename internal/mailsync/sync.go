@@ -1,10 +1,11 @@
-// Package sync synchronizes users' mailboxes with the CRM in the background.
+// Package mailsync synchronizes users' mailboxes with the CRM in the background.
 //
 // The Scheduler is a River periodic job, run only by River's elected leader, so that one replica
 // decides what is due. Every 30 seconds it creates the mailbox rows of new users and enqueues one
 // SyncMailboxArgs job per due mailbox. The job is unique per mailbox while it waits or runs, so a mailbox
 // never synchronizes twice at once, across all replicas. The Worker runs one pass through a
-// Synchronizer (the delta engine) and records its outcome and the job's completion in one transaction.
+// Synchronizer (Passes of the delta and items engines) and records its outcome and the job's completion
+// in one transaction.
 //
 // What is due depends on the tenant's synchronization mode:
 //   - server mode: every user's mailbox, at the user's effective interval (next_sync_at), with the app's
@@ -16,20 +17,52 @@
 // Failures back off exponentially (2^n minutes, at most 12 hours) and raise an alert after three in a
 // row; a permanent error (consent revoked, mailbox gone) disables the mailbox until an admin enables it
 // again with POST /api/v1/admin/mailboxes/{id}/test-enable.
+//
+// A pass is two Synchronizers: the DeltaEngine follows the mail folders and offers new messages to
+// automatic tracking; the ItemsEngine synchronizes calendar, contacts and To Do both ways. The items
+// engine is generic: it knows the item kinds only through the kindSync interface (kinds.go), and what
+// a user may read and write only through records.Rules.
+//
+// # Adding an item kind
+//
+// A new synchronized item kind is one new file (see appointments.go, contacts.go, tasks.go) plus its
+// registration in kinds (kinds.go). The file declares a type implementing kindSync, which provides:
+//   - kind, itemKind and recordType: its outlook.Kind, the field mappings' item kind, and the CRM type
+//     that sync filters and access rules name (a record type, or an activity type through activityKind);
+//   - the CRM side: changed (the items changed since a time, of one owner when asked), load (one item,
+//     deleted ones included), writeCRM (Outlook's changes to some fields) and link (which column of an
+//     item link points at it);
+//   - the Outlook side: folders (its delta collections, as sync_state keys them), delta (a page of one),
+//     read, create (stamped with the CRM id), update (some properties) and remove;
+//   - othersItems: whether a linked item crmsync did not create may be someone else's to change;
+//   - its values: the synchronized fields of both sides in their canonical forms (values.go), keyed by
+//     the CRM field of their field mapping, and the Outlook item built from them.
+//
+// Outside this package the kind needs what every kind has: an outlook.Kind and its item type, the Graph
+// operations listed in Items (package graph, and graphfake for the tests), and default field mappings
+// for its item kind (crm.DefaultFieldMappings). Per-pass caches a kind needs (the default To Do list, an
+// account's name) go through pass.remembered.
 package mailsync
 
-import "context"
+import (
+	"context"
+
+	"github.com/crmsync/crmsync/internal/jobs"
+)
 
 // Synchronizer runs one synchronization pass of a mailbox (implemented by the delta engine).
 type Synchronizer interface {
 	Sync(ctx context.Context, m Mailbox) (Result, error)
 }
 
-// Mailbox names the mailbox a pass synchronizes.
+// Mailbox names the mailbox a pass synchronizes, and how the pass acts.
 type Mailbox struct {
 	TenantID, UserID, ObjectID string
 	// Assertion is the user's token for on-behalf-of calls in client mode; empty means app-only.
 	Assertion string
+	// Queue is where the pass enqueues the work it starts (the automatic tracking of mail): the River
+	// client of the job running it.
+	Queue jobs.Inserter
 }
 
 // Result is what one pass moved.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
-	"github.com/crmsync/crmsync/internal/outlook"
 )
 
 // Canonical forms of synchronized values. Both sides are compared in these forms, so a value that
@@ -92,22 +91,6 @@ func splitAddresses(s string) []string {
 	return strings.Split(s, ";")
 }
 
-// taskStatusValue maps To Do's statuses onto the CRM's: a task is open or completed.
-func taskStatusValue(status string) string {
-	if status == "completed" {
-		return "completed"
-	}
-	return "open"
-}
-
-// toDoStatus is the To Do status of a CRM task status.
-func toDoStatus(status string) string {
-	if status == "completed" {
-		return "completed"
-	}
-	return "notStarted"
-}
-
 func stringField(fields map[string]any, name string) string {
 	switch v := fields[name].(type) {
 	case nil:
@@ -117,97 +100,6 @@ func stringField(fields map[string]any, name string) string {
 	default:
 		return fmt.Sprint(v)
 	}
-}
-
-// Values of each item kind, CRM side and Outlook side, keyed by the CRM field of its field mapping.
-
-func appointmentValues(a crm.Activity) values {
-	var required, optional []string
-	for _, p := range a.Parties {
-		switch p.Role {
-		case crm.PartyRequired:
-			required = append(required, p.Address)
-		case crm.PartyOptional:
-			optional = append(optional, p.Address)
-		}
-	}
-	return values{"subject": a.Subject, "body": textValue(a.Body), "location": a.Location, "start": timeValue(a.Start),
-		"end": timeValue(a.End), "requiredAttendees": addressesValue(required), "optionalAttendees": addressesValue(optional)}
-}
-
-func eventValues(e outlook.Event) values {
-	var required, optional []string
-	for _, at := range e.Attendees {
-		switch at.Type {
-		case "optional":
-			optional = append(optional, at.Email)
-		case "resource":
-		default:
-			required = append(required, at.Email)
-		}
-	}
-	return values{"subject": e.Subject, "body": textValue(e.Body), "location": e.Location, "start": timeValue(&e.Start),
-		"end": timeValue(&e.End), "requiredAttendees": addressesValue(required), "optionalAttendees": addressesValue(optional)}
-}
-
-// contactValues are a contact record's values; company is the name of its account, as Outlook shows it.
-func contactValues(r crm.Record, company string) values {
-	return values{"firstName": stringField(r.Fields, "firstName"), "lastName": stringField(r.Fields, "lastName"),
-		"email": strings.ToLower(stringField(r.Fields, "email")), "phone": stringField(r.Fields, "phone"), "accountId": company}
-}
-
-func outlookContactValues(c outlook.Contact) values {
-	v := values{"firstName": c.GivenName, "lastName": c.Surname, "email": "", "phone": "", "accountId": c.CompanyName}
-	if len(c.EmailAddresses) > 0 {
-		v["email"] = strings.ToLower(c.EmailAddresses[0].Email)
-	}
-	if len(c.BusinessPhones) > 0 {
-		v["phone"] = c.BusinessPhones[0]
-	}
-	return v
-}
-
-func taskValues(a crm.Activity) values {
-	return values{"subject": a.Subject, "body": textValue(a.Body), "due": dateValue(a.Due), "status": taskStatusValue(a.Status)}
-}
-
-func toDoValues(t outlook.Task) values {
-	return values{"subject": t.Title, "body": textValue(t.Body), "due": dateValue(t.Due), "status": taskStatusValue(t.Status)}
-}
-
-// Outlook items built from values. Only the fields named go out; outlookFields lists the Graph properties
-// they are written to.
-
-func eventOf(v values) outlook.Event {
-	e := outlook.Event{Subject: v["subject"], Body: v["body"], BodyType: "text", Location: v["location"]}
-	if t := parseTimeValue(v["start"]); t != nil {
-		e.Start = *t
-	}
-	if t := parseTimeValue(v["end"]); t != nil {
-		e.End = *t
-	}
-	for _, a := range splitAddresses(v["requiredAttendees"]) {
-		e.Attendees = append(e.Attendees, outlook.Attendee{Address: outlook.Address{Email: a}, Type: "required"})
-	}
-	for _, a := range splitAddresses(v["optionalAttendees"]) {
-		e.Attendees = append(e.Attendees, outlook.Attendee{Address: outlook.Address{Email: a}, Type: "optional"})
-	}
-	return e
-}
-
-func contactOf(v values) outlook.Contact {
-	c := outlook.Contact{GivenName: v["firstName"], Surname: v["lastName"], CompanyName: v["accountId"]}
-	if v["email"] != "" {
-		c.EmailAddresses = []outlook.Address{{Email: v["email"], Name: strings.TrimSpace(v["firstName"] + " " + v["lastName"])}}
-	}
-	if v["phone"] != "" {
-		c.BusinessPhones = []string{v["phone"]}
-	}
-	return c
-}
-
-func toDoOf(v values) outlook.Task {
-	return outlook.Task{Title: v["subject"], Body: v["body"], Due: parseDateValue(v["due"]), Status: toDoStatus(v["status"])}
 }
 
 // outlookProperties names the Graph properties that hold the CRM fields, as the mappings say

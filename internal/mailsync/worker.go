@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -20,30 +20,24 @@ import (
 type Worker struct {
 	river.WorkerDefaults[SyncMailboxArgs]
 	store  *store.Store
-	queue  *jobs.Queue
 	sync   Synchronizer
-	client *ClientRequests
+	box    *secretbox.Box
 	now    func() time.Time
 	logger *slog.Logger
 }
 
-// NewWorker builds the worker around the synchronizer. The queue is set later with SetQueue.
-func NewWorker(s *store.Store, syncer Synchronizer, now func() time.Time, logger *slog.Logger) *Worker {
+// NewWorker builds the worker around the synchronizer. A client-mode pass acts as the user whose request
+// caused it, with the token the request kept sealed (see ClientRequests), which box opens; with no box,
+// every pass uses the app's own permissions.
+func NewWorker(s *store.Store, syncer Synchronizer, box *secretbox.Box, now func() time.Time, logger *slog.Logger) *Worker {
 	if now == nil {
 		now = time.Now
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{store: s, sync: syncer, now: now, logger: logger}
+	return &Worker{store: s, sync: syncer, box: box, now: now, logger: logger}
 }
-
-// ActAsUsers makes client-mode passes act as the user whose request caused them, with the token the
-// request kept (see ClientRequests).
-func (w *Worker) ActAsUsers(c *ClientRequests) { w.client = c }
-
-// SetQueue gives the worker the queue whose jobs it completes.
-func (w *Worker) SetQueue(q *jobs.Queue) { w.queue = q }
 
 // Work runs the pass and records its outcome in the transaction that completes the job. A failed pass
 // completes the job too: the scheduler tries again after the mailbox's backoff, so River does not also
@@ -66,16 +60,20 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SyncMailboxArgs]) erro
 	if err != nil {
 		return err
 	}
-	m := Mailbox{TenantID: a.TenantID, UserID: a.UserID, ObjectID: mb.ObjectID}
-	if m.Assertion, err = w.client.assertion(ctx, a.TenantID, a.UserID); err != nil {
+	queue, err := jobs.InJob(ctx)
+	if err != nil {
+		return err
+	}
+	m := Mailbox{TenantID: a.TenantID, UserID: a.UserID, ObjectID: mb.ObjectID, Queue: queue}
+	if m.Assertion, err = w.assertion(ctx, a.TenantID, a.UserID); err != nil {
 		return err
 	}
 	res, err := w.sync.Sync(ctx, m)
 	var throttled *outlook.ThrottledError
 	switch {
 	case err == nil:
-		return w.complete(ctx, job, func(tx *sqlx.Tx) error {
-			return w.store.RecordSyncSuccessTx(ctx, tx, a.TenantID, a.UserID, store.SyncOutcome{StartedAt: started,
+		return w.complete(ctx, job, func(tx *store.Tx) error {
+			return tx.RecordSyncSuccess(ctx, a.TenantID, a.UserID, store.SyncOutcome{StartedAt: started,
 				NextSyncAt: started.Add(interval), ItemsIn: res.ItemsIn, ItemsOut: res.ItemsOut})
 		})
 	case errors.As(err, &throttled):
@@ -86,14 +84,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SyncMailboxArgs]) erro
 	case isPermanent(err):
 		reason := disabledReason(err)
 		w.logger.Warn("mailbox synchronization disabled", "tenant", a.TenantID, "user", a.UserID, "error", err.Error())
-		return w.complete(ctx, job, func(tx *sqlx.Tx) error {
-			return w.store.DisableMailboxTx(ctx, tx, a.TenantID, a.UserID, reason, started)
+		return w.complete(ctx, job, func(tx *store.Tx) error {
+			return tx.RecordSyncDisabled(ctx, a.TenantID, a.UserID, reason, started)
 		})
 	default:
 		failures := mb.ConsecutiveFailures + 1
 		w.logger.Warn("mailbox synchronization failed", "tenant", a.TenantID, "user", a.UserID, "failures", failures, "error", err.Error())
-		return w.complete(ctx, job, func(tx *sqlx.Tx) error {
-			return w.store.RecordSyncFailureTx(ctx, tx, a.TenantID, a.UserID, store.SyncFailure{StartedAt: started,
+		return w.complete(ctx, job, func(tx *store.Tx) error {
+			return tx.RecordSyncFailure(ctx, a.TenantID, a.UserID, store.SyncFailure{StartedAt: started,
 				BackoffUntil: started.Add(Backoff(failures)), Failures: failures, Error: err.Error(), Alert: alertFor(failures, err)})
 		})
 	}
@@ -113,13 +111,30 @@ func (w *Worker) interval(ctx context.Context, tenantID, userID string) (time.Du
 }
 
 // complete runs record, when given, and completes the job in one transaction.
-func (w *Worker) complete(ctx context.Context, job *river.Job[SyncMailboxArgs], record func(tx *sqlx.Tx) error) error {
-	return w.store.InTx(ctx, func(tx *sqlx.Tx) error {
+func (w *Worker) complete(ctx context.Context, job *river.Job[SyncMailboxArgs], record func(tx *store.Tx) error) error {
+	return w.store.InTx(ctx, func(tx *store.Tx) error {
 		if record != nil {
 			if err := record(tx); err != nil {
 				return err
 			}
 		}
-		return jobs.CompleteTx(ctx, w.queue, tx.Tx, job)
+		return jobs.CompleteTx(ctx, tx, job)
 	})
+}
+
+// assertion opens the token kept for a user's pass and forgets it; "" when none is kept (the pass then
+// runs with the app's own permissions) or it cannot be opened (the key changed).
+func (w *Worker) assertion(ctx context.Context, tenantID, userID string) (string, error) {
+	if w.box == nil {
+		return "", nil
+	}
+	sealed, err := w.store.TakeSyncAssertion(ctx, tenantID, userID)
+	if err != nil || sealed == nil {
+		return "", err
+	}
+	plain, err := w.box.Open(sealed, assertionPurpose)
+	if err != nil {
+		return "", nil
+	}
+	return string(plain), nil
 }

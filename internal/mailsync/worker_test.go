@@ -106,7 +106,7 @@ func TestWorkerPermanentErrorDisables(t *testing.T) {
 				if m.Enabled || m.DisabledReason == "" || m.Alert == "" {
 					t.Fatalf("mailbox not disabled: %+v", m)
 				}
-				n, err := e.scheduler.Schedule(context.Background())
+				n, err := e.scheduler.Schedule(context.Background(), e.queue.Inserter)
 				if err != nil || n != 0 {
 					t.Errorf("a disabled mailbox was scheduled: %d, %v", n, err)
 				}
@@ -136,7 +136,7 @@ func TestWorkerThrottledSnoozes(t *testing.T) {
 			t.Errorf("throttling counted as a pass: %+v", m)
 		}
 		// The snoozed job still holds the mailbox: the scheduler does not add a second one.
-		if n, err := e.scheduler.Schedule(context.Background()); err != nil || n != 0 {
+		if n, err := e.scheduler.Schedule(context.Background(), e.queue.Inserter); err != nil || n != 0 {
 			t.Errorf("scheduled %d more jobs (%v) while one is snoozed", n, err)
 		}
 	})

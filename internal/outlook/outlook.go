@@ -178,7 +178,7 @@ var (
 	// ErrPermission: consent is missing or was revoked, or the mailbox may not be accessed (401, 403).
 	ErrPermission = errors.New("crmsync may not access this mailbox")
 	// ErrInvalid: Graph refused the request as malformed, such as an id that is not an id (400).
-	ErrInvalid = errors.New("Microsoft Graph refused the request as invalid")
+	ErrInvalid = errors.New("Microsoft Graph refused the request as invalid") //nolint:staticcheck // ST1005: it starts with a name
 	// ErrSyncReset: a delta link expired and synchronization must start over (410 on delta).
 	ErrSyncReset = errors.New("the synchronization state expired")
 )

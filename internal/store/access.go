@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -18,19 +16,11 @@ type accessRuleRow struct {
 
 // AccessPolicy returns the tenant's access policy: the defaults with the rules its admins stored on top.
 func (s *Store) AccessPolicy(ctx context.Context, tenantID string) (crm.AccessPolicy, error) {
-	var rows []accessRuleRow
-	if err := s.db.SelectContext(ctx, &rows, s.q(`SELECT role, record_type, operation, level FROM security_roles WHERE tenant_id = ?`), tenantID); err != nil {
-		return crm.AccessPolicy{}, fmt.Errorf("load access rules: %w", err)
+	levels, err := s.AccessLevels(ctx, tenantID)
+	if err != nil {
+		return crm.AccessPolicy{}, err
 	}
-	rules := make([]crm.AccessRule, 0, len(rows))
-	for _, r := range rows {
-		level, err := crm.ParseLevel(r.Level)
-		if err != nil {
-			return crm.AccessPolicy{}, fmt.Errorf("access rule %s/%s/%s: %w", r.Role, r.RecordType, r.Operation, err)
-		}
-		rules = append(rules, crm.AccessRule{Role: r.Role, RecordType: r.RecordType, Operation: crm.Operation(r.Operation), Level: level})
-	}
-	return crm.NewAccessPolicy(rules), nil
+	return crm.PolicyOf(levels)
 }
 
 // SetAccessRule stores one rule, replacing the rule for the same role, type and operation.
@@ -62,8 +52,8 @@ func (s *Store) AccessLevels(ctx context.Context, tenantID string) ([]crm.Access
 // ReplaceAccessLevels replaces all of the tenant's stored access rules, after checking them against its
 // record types in the same transaction.
 func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels []crm.AccessLevel) ([]crm.AccessLevel, error) {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		types, err := s.entityTypes(ctx, tx, tenantID, "")
+	err := s.InTx(ctx, func(tx *Tx) error {
+		types, err := s.entityTypes(ctx, tx.db, tenantID, "")
 		if err != nil {
 			return err
 		}
@@ -75,11 +65,11 @@ func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM security_roles WHERE tenant_id = ?`), tenantID); err != nil {
+		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM security_roles WHERE tenant_id = ?`), tenantID); err != nil {
 			return fmt.Errorf("clear access rules: %w", err)
 		}
 		for _, r := range rules {
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO security_roles (tenant_id, role, record_type, operation, level) VALUES (?, ?, ?, ?, ?)`),
+			_, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO security_roles (tenant_id, role, record_type, operation, level) VALUES (?, ?, ?, ?, ?)`),
 				tenantID, r.Role, r.RecordType, string(r.Operation), r.Level.String())
 			if err != nil {
 				return fmt.Errorf("store access rule: %w", err)

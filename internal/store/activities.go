@@ -84,74 +84,6 @@ func timeOrNull(t *time.Time) any {
 	return t.UTC()
 }
 
-// CreateActivity stores an activity with its parties. The regarding record, when set, must be a live
-// record of the tenant. An email whose internetMessageId the tenant already has is a conflict: the
-// caller links to the existing one instead.
-func (s *Store) CreateActivity(ctx context.Context, tenantID string, a crm.Activity) (crm.Activity, error) {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		a, err = s.CreateActivityTx(ctx, tx, tenantID, a)
-		return err
-	})
-	if err != nil {
-		return crm.Activity{}, err
-	}
-	return s.Activity(ctx, tenantID, a.ID)
-}
-
-// CreateActivityTx is CreateActivity inside the caller's transaction, so that a job can commit the
-// activity together with its own bookkeeping.
-func (s *Store) CreateActivityTx(ctx context.Context, tx *sqlx.Tx, tenantID string, a crm.Activity) (crm.Activity, error) {
-	if !crm.IsActivityType(a.Type) {
-		return crm.Activity{}, crm.Invalid("unknown activity type", crm.FieldError{Field: "type", Message: "must be email, appointment or task"})
-	}
-	if a.ID == "" {
-		a.ID = uuid.NewString()
-	}
-	now := s.now().UTC()
-	a.CreatedAt, a.UpdatedAt = now, now
-	var regType, regID sql.NullString
-	if a.Regarding != nil {
-		var name string
-		err := tx.GetContext(ctx, &name, s.q(`SELECT name FROM records WHERE tenant_id = ? AND type = ? AND id = ? AND deleted_at IS NULL`),
-			tenantID, a.Regarding.Type, a.Regarding.ID)
-		if err != nil {
-			return crm.Activity{}, notFound(err, crm.Invalid("the regarding record does not exist",
-				crm.FieldError{Field: "regarding", Message: fmt.Sprintf("no %s has the id %s", a.Regarding.Type, a.Regarding.ID)}), "check regarding")
-		}
-		a.Regarding.Name = name
-		regType, regID = nullString(a.Regarding.Type), nullString(a.Regarding.ID)
-	}
-	var messageID sql.NullString
-	if a.Type == crm.ActivityEmail {
-		messageID = nullString(a.InternetMessageID)
-	}
-	a.Version = 1
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO activities (id, tenant_id, type, subject, body, start_at, end_at, due_at, location, status,
-		direction, owner_id, regarding_type, regarding_id, internet_message_id, conversation_id, ical_uid, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		a.ID, tenantID, a.Type, a.Subject, a.Body, timeOrNull(a.Start), timeOrNull(a.End), timeOrNull(a.Due), a.Location, a.Status,
-		a.Direction, a.OwnerID, regType, regID, messageID, a.ConversationID, a.ICalUID, now, now)
-	if isUniqueViolation(err) {
-		return crm.Activity{}, crm.Conflict("an email with the internetMessageId %s is already tracked", a.InternetMessageID)
-	}
-	if err != nil {
-		return crm.Activity{}, fmt.Errorf("insert activity: %w", err)
-	}
-	for i, p := range a.Parties {
-		var recType, recID sql.NullString
-		if p.Record != nil {
-			recType, recID = nullString(p.Record.Type), nullString(p.Record.ID)
-		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO activity_parties (tenant_id, activity_id, position, role, address, name, record_type, record_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), tenantID, a.ID, i, p.Role, strings.ToLower(p.Address), p.Name, recType, recID)
-		if err != nil {
-			return crm.Activity{}, fmt.Errorf("insert party %d of activity %s: %w", i, a.ID, err)
-		}
-	}
-	return a, nil
-}
-
 // Activity returns one activity of the tenant with its parties.
 func (s *Store) Activity(ctx context.Context, tenantID, id string) (crm.Activity, error) {
 	if _, err := uuid.Parse(id); err != nil {
@@ -305,4 +237,79 @@ func (s *Store) attachLinks(ctx context.Context, tenantID string, list []crm.Act
 		list[i].Links = append(list[i].Links, crm.LinkRef{UserID: r.UserID, ItemID: r.ItemID})
 	}
 	return nil
+}
+
+// ChangedActivity is an appointment or task as the synchronization's push sees it: Deleted tells a
+// soft-deleted one.
+type ChangedActivity struct {
+	crm.Activity
+	Deleted bool
+}
+
+// ChangedActivities returns the appointments or tasks updated after since, deleted ones included (a
+// delete moves updated_at on), oldest change first, with their parties. A zero since returns every live
+// one: the full pass after the push's fingerprint changed. ownerID, when not empty, keeps that owner's.
+func (s *Store) ChangedActivities(ctx context.Context, tenantID, typ, ownerID string, since time.Time) ([]ChangedActivity, error) {
+	var rows []struct {
+		activityRow
+		DeletedAt sql.NullTime `db:"deleted_at"`
+	}
+	where, args := "a.tenant_id = ? AND a.type = ?", []any{tenantID, typ}
+	if since.IsZero() {
+		where += " AND a.deleted_at IS NULL"
+	} else {
+		where += " AND a.updated_at > ?"
+		args = append(args, since.UTC())
+	}
+	if ownerID != "" {
+		where += " AND a.owner_id = ?"
+		args = append(args, ownerID)
+	}
+	query := activitySelectWith(", a.deleted_at") + ` WHERE ` + where + ` ORDER BY a.updated_at, a.id`
+	if err := s.db.SelectContext(ctx, &rows, s.q(query), args...); err != nil {
+		return nil, fmt.Errorf("list changed %s activities: %w", typ, err)
+	}
+	list := make([]crm.Activity, len(rows))
+	for i, r := range rows {
+		list[i] = r.activity()
+	}
+	if err := s.attachParties(ctx, tenantID, list); err != nil {
+		return nil, err
+	}
+	out := make([]ChangedActivity, len(rows))
+	for i, r := range rows {
+		out[i] = ChangedActivity{Activity: list[i], Deleted: r.DeletedAt.Valid}
+	}
+	return out, nil
+}
+
+// ActivityAny reads an activity by id with its parties, deleted or not.
+func (s *Store) ActivityAny(ctx context.Context, tenantID, id string) (ChangedActivity, error) {
+	var row struct {
+		activityRow
+		DeletedAt sql.NullTime `db:"deleted_at"`
+	}
+	err := s.db.GetContext(ctx, &row, s.q(activitySelectWith(", a.deleted_at")+` WHERE a.tenant_id = ? AND a.id = ?`), tenantID, id)
+	if err != nil {
+		return ChangedActivity{}, notFound(err, crm.NotFound("activity %s does not exist", id), "get activity")
+	}
+	list := []crm.Activity{row.activity()}
+	if err := s.attachParties(ctx, tenantID, list); err != nil {
+		return ChangedActivity{}, err
+	}
+	return ChangedActivity{Activity: list[0], Deleted: row.DeletedAt.Valid}, nil
+}
+
+// CountActivities returns how many live activities of a type the tenant has ("" for all).
+func (s *Store) CountActivities(ctx context.Context, tenantID, typ string) (int, error) {
+	query, args := `SELECT COUNT(*) FROM activities WHERE tenant_id = ? AND deleted_at IS NULL`, []any{tenantID}
+	if typ != "" {
+		query += ` AND type = ?`
+		args = append(args, typ)
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.q(query), args...); err != nil {
+		return 0, fmt.Errorf("count activities: %w", err)
+	}
+	return n, nil
 }

@@ -111,21 +111,21 @@ func marshalList(l []string) string {
 	return string(b)
 }
 
-func (s *Store) insertEntityType(ctx context.Context, tx *sqlx.Tx, tenantID string, t crm.EntityType) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO entity_types (tenant_id, name, display_name, plural_name, built_in, name_from, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`), tenantID, t.Name, t.DisplayName, t.PluralName, t.BuiltIn, marshalList(t.NameFrom), s.now().UTC())
+func (tx *Tx) insertEntityType(ctx context.Context, tenantID string, t crm.EntityType) error {
+	_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO entity_types (tenant_id, name, display_name, plural_name, built_in, name_from, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), tenantID, t.Name, t.DisplayName, t.PluralName, t.BuiltIn, marshalList(t.NameFrom), tx.s.now().UTC())
 	if isUniqueViolation(err) {
 		return crm.Conflict("a record type named %q exists already", t.Name)
 	}
 	if err != nil {
 		return fmt.Errorf("insert record type %s: %w", t.Name, err)
 	}
-	return s.insertFields(ctx, tx, tenantID, t)
+	return tx.insertFields(ctx, tenantID, t)
 }
 
-func (s *Store) insertFields(ctx context.Context, tx *sqlx.Tx, tenantID string, t crm.EntityType) error {
+func (tx *Tx) insertFields(ctx context.Context, tenantID string, t crm.EntityType) error {
 	for i, f := range t.Fields {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO entity_fields (tenant_id, type_name, name, position, display_name, kind,
+		_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO entity_fields (tenant_id, type_name, name, position, display_name, kind,
 			required, max_length, secured, built_in, targets, choices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			tenantID, t.Name, f.Name, i, f.DisplayName, string(f.Kind), f.Required, f.MaxLength, f.Secured, f.BuiltIn,
 			marshalList(f.Targets), marshalList(f.Choices))
@@ -137,8 +137,8 @@ func (s *Store) insertFields(ctx context.Context, tx *sqlx.Tx, tenantID string, 
 }
 
 // checkTargets makes sure every reference field points at types the tenant has (or at t itself).
-func (s *Store) checkTargets(ctx context.Context, tx *sqlx.Tx, tenantID string, t crm.EntityType) error {
-	types, err := s.entityTypes(ctx, tx, tenantID, "")
+func (tx *Tx) checkTargets(ctx context.Context, tenantID string, t crm.EntityType) error {
+	types, err := tx.s.entityTypes(ctx, tx.db, tenantID, "")
 	if err != nil {
 		return err
 	}
@@ -169,11 +169,11 @@ func (s *Store) CreateEntityType(ctx context.Context, tenantID string, t crm.Ent
 	if err := t.Validate(); err != nil {
 		return crm.EntityType{}, err
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.checkTargets(ctx, tx, tenantID, t); err != nil {
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.checkTargets(ctx, tenantID, t); err != nil {
 			return err
 		}
-		return s.insertEntityType(ctx, tx, tenantID, t)
+		return tx.insertEntityType(ctx, tenantID, t)
 	})
 	if err != nil {
 		return crm.EntityType{}, err
@@ -185,8 +185,8 @@ func (s *Store) CreateEntityType(ctx context.Context, tenantID string, t crm.Ent
 // display name and whether they are secured aside); custom fields may be added, changed or removed. Values of a removed field stay
 // in stored records but are no longer served or accepted.
 func (s *Store) UpdateEntityType(ctx context.Context, tenantID string, t crm.EntityType) (crm.EntityType, error) {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		current, err := s.entityTypes(ctx, tx, tenantID, t.Name)
+	err := s.InTx(ctx, func(tx *Tx) error {
+		current, err := s.entityTypes(ctx, tx.db, tenantID, t.Name)
 		if err != nil {
 			return err
 		}
@@ -218,20 +218,20 @@ func (s *Store) UpdateEntityType(ctx context.Context, tenantID string, t crm.Ent
 		if err := t.Validate(); err != nil {
 			return err
 		}
-		if err := s.checkTargets(ctx, tx, tenantID, t); err != nil {
+		if err := tx.checkTargets(ctx, tenantID, t); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE entity_types SET display_name = ?, plural_name = ? WHERE tenant_id = ? AND name = ?`),
+		if _, err := tx.db.ExecContext(ctx, s.q(`UPDATE entity_types SET display_name = ?, plural_name = ? WHERE tenant_id = ? AND name = ?`),
 			t.DisplayName, t.PluralName, tenantID, t.Name); err != nil {
 			return fmt.Errorf("update record type %s: %w", t.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entity_fields WHERE tenant_id = ? AND type_name = ?`), tenantID, t.Name); err != nil {
+		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM entity_fields WHERE tenant_id = ? AND type_name = ?`), tenantID, t.Name); err != nil {
 			return fmt.Errorf("replace fields of %s: %w", t.Name, err)
 		}
-		if err := s.insertFields(ctx, tx, tenantID, t); err != nil {
+		if err := tx.insertFields(ctx, tenantID, t); err != nil {
 			return err
 		}
-		return s.reindexEmails(ctx, tx, tenantID, t, cur)
+		return tx.reindexEmails(ctx, tenantID, t, cur)
 	})
 	if err != nil {
 		return crm.EntityType{}, err
@@ -241,11 +241,11 @@ func (s *Store) UpdateEntityType(ctx context.Context, tenantID string, t crm.Ent
 
 // reindexEmails brings record_emails in line when a type gains or loses email fields, so that party
 // resolution sees the new field's addresses at once.
-func (s *Store) reindexEmails(ctx context.Context, tx *sqlx.Tx, tenantID string, t, before crm.EntityType) error {
+func (tx *Tx) reindexEmails(ctx context.Context, tenantID string, t, before crm.EntityType) error {
 	if slices.Equal(t.EmailFields(), before.EmailFields()) {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_type = ?`), tenantID, t.Name); err != nil {
+	if _, err := tx.db.ExecContext(ctx, tx.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_type = ?`), tenantID, t.Name); err != nil {
 		return fmt.Errorf("reindex emails of %s: %w", t.Name, err)
 	}
 	emailFields := t.EmailFields()
@@ -253,7 +253,7 @@ func (s *Store) reindexEmails(ctx context.Context, tx *sqlx.Tx, tenantID string,
 		return nil
 	}
 	var rows []recordRow
-	if err := tx.SelectContext(ctx, &rows, s.q(`SELECT `+recordColumns+` FROM records WHERE tenant_id = ? AND type = ? AND deleted_at IS NULL`), tenantID, t.Name); err != nil {
+	if err := tx.db.SelectContext(ctx, &rows, tx.q(`SELECT `+recordColumns+` FROM records WHERE tenant_id = ? AND type = ? AND deleted_at IS NULL`), tenantID, t.Name); err != nil {
 		return fmt.Errorf("reindex emails of %s: %w", t.Name, err)
 	}
 	for _, r := range rows {
@@ -267,7 +267,7 @@ func (s *Store) reindexEmails(ctx context.Context, tx *sqlx.Tx, tenantID string,
 				emails = append(emails, crm.RecordEmail{Field: f, Address: toLower(v)})
 			}
 		}
-		if err := s.writeEmails(ctx, tx, tenantID, rec.ID, rec.Type, emails); err != nil {
+		if err := tx.writeEmails(ctx, tenantID, rec.ID, rec.Type, emails); err != nil {
 			return err
 		}
 	}
@@ -276,8 +276,8 @@ func (s *Store) reindexEmails(ctx context.Context, tx *sqlx.Tx, tenantID string,
 
 // DeleteEntityType removes a custom record type that holds no live records.
 func (s *Store) DeleteEntityType(ctx context.Context, tenantID, name string) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		current, err := s.entityTypes(ctx, tx, tenantID, name)
+	return s.InTx(ctx, func(tx *Tx) error {
+		current, err := s.entityTypes(ctx, tx.db, tenantID, name)
 		if err != nil {
 			return err
 		}
@@ -288,13 +288,13 @@ func (s *Store) DeleteEntityType(ctx context.Context, tenantID, name string) err
 			return crm.Conflict("%q is a built-in record type and cannot be deleted", name)
 		}
 		var n int
-		if err := tx.GetContext(ctx, &n, s.q(`SELECT COUNT(*) FROM records WHERE tenant_id = ? AND type = ?`), tenantID, name); err != nil {
+		if err := tx.db.GetContext(ctx, &n, s.q(`SELECT COUNT(*) FROM records WHERE tenant_id = ? AND type = ?`), tenantID, name); err != nil {
 			return fmt.Errorf("count records of %s: %w", name, err)
 		}
 		if n > 0 {
 			return crm.Conflict("the record type %q still has %d records; delete them first", name, n)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entity_types WHERE tenant_id = ? AND name = ?`), tenantID, name); err != nil {
+		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM entity_types WHERE tenant_id = ? AND name = ?`), tenantID, name); err != nil {
 			return fmt.Errorf("delete record type %s: %w", name, err)
 		}
 		return nil

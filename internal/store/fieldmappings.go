@@ -41,14 +41,14 @@ func (s *Store) SetFieldMappings(ctx context.Context, tenantID string, changes [
 		defaults[crm.FieldMappingKey{ItemKind: m.ItemKind, CRMField: m.CRMField}] = m.Direction
 	}
 	var out []crm.FieldMapping
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.InTx(ctx, func(tx *Tx) error {
 		for _, m := range changes {
 			var err error
 			if defaults[crm.FieldMappingKey{ItemKind: m.ItemKind, CRMField: m.CRMField}] == m.Direction {
-				_, err = tx.ExecContext(ctx, s.q(`DELETE FROM field_mappings WHERE tenant_id = ? AND item_kind = ? AND crm_field = ?`),
+				_, err = tx.db.ExecContext(ctx, s.q(`DELETE FROM field_mappings WHERE tenant_id = ? AND item_kind = ? AND crm_field = ?`),
 					tenantID, m.ItemKind, m.CRMField)
 			} else {
-				_, err = tx.ExecContext(ctx, s.q(`INSERT INTO field_mappings (tenant_id, item_kind, crm_field, direction, updated_at)
+				_, err = tx.db.ExecContext(ctx, s.q(`INSERT INTO field_mappings (tenant_id, item_kind, crm_field, direction, updated_at)
 					VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, item_kind, crm_field)
 					DO UPDATE SET direction = excluded.direction, updated_at = excluded.updated_at`),
 					tenantID, m.ItemKind, m.CRMField, m.Direction, s.now().UTC())
@@ -58,7 +58,7 @@ func (s *Store) SetFieldMappings(ctx context.Context, tenantID string, changes [
 			}
 		}
 		var err error
-		out, err = s.fieldMappings(ctx, tx, tenantID)
+		out, err = s.fieldMappings(ctx, tx.db, tenantID)
 		return err
 	})
 	if err != nil {

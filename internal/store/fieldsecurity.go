@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -45,22 +43,22 @@ func (s *Store) FieldSecurity(ctx context.Context, tenantID string) (crm.FieldSe
 // ReplaceFieldPermissions replaces all of the tenant's field security grants, after checking them
 // against its record types in the same transaction. Grants of nothing are not stored.
 func (s *Store) ReplaceFieldPermissions(ctx context.Context, tenantID string, perms []crm.FieldPermission) ([]crm.FieldPermission, error) {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		types, err := s.entityTypes(ctx, tx, tenantID, "")
+	err := s.InTx(ctx, func(tx *Tx) error {
+		types, err := s.entityTypes(ctx, tx.db, tenantID, "")
 		if err != nil {
 			return err
 		}
 		if err := crm.CheckFieldPermissions(perms, types); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM field_security_profiles WHERE tenant_id = ?`), tenantID); err != nil {
+		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM field_security_profiles WHERE tenant_id = ?`), tenantID); err != nil {
 			return fmt.Errorf("clear field security: %w", err)
 		}
 		for _, p := range perms {
 			if !p.Read && !p.Create && !p.Update {
 				continue
 			}
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO field_security_profiles (tenant_id, role, record_type, field, can_read, can_create, can_update)
+			_, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO field_security_profiles (tenant_id, role, record_type, field, can_read, can_create, can_update)
 				VALUES (?, ?, ?, ?, ?, ?, ?)`), tenantID, p.Role, p.RecordType, p.Field, p.Read, p.Create, p.Update)
 			if err != nil {
 				return fmt.Errorf("store field grant %s %s.%s: %w", p.Role, p.RecordType, p.Field, err)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -127,10 +125,10 @@ type SyncOutcome struct {
 	ItemsIn, ItemsOut     int
 }
 
-// RecordSyncSuccessTx stores a successful pass: when it ran and runs next, what it moved, and no failures.
-func (s *Store) RecordSyncSuccessTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, o SyncOutcome) error {
+// RecordSyncSuccess stores a successful pass: when it ran and runs next, what it moved, and no failures.
+func (tx *Tx) RecordSyncSuccess(ctx context.Context, tenantID, userID string, o SyncOutcome) error {
 	at := o.StartedAt.UTC()
-	return s.updateMailboxTx(ctx, tx, tenantID, userID, `last_sync_at = ?, last_success_at = ?, next_sync_at = ?,
+	return tx.updateMailbox(ctx, tenantID, userID, `last_sync_at = ?, last_success_at = ?, next_sync_at = ?,
 		items_in = ?, items_out = ?, consecutive_failures = 0, backoff_until = NULL, alert = '', last_error = '', updated_at = ?`,
 		at, at, o.NextSyncAt.UTC(), o.ItemsIn, o.ItemsOut, at)
 }
@@ -143,20 +141,21 @@ type SyncFailure struct {
 	Error, Alert            string
 }
 
-// RecordSyncFailureTx stores a failed pass.
-func (s *Store) RecordSyncFailureTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, f SyncFailure) error {
-	return s.updateMailboxTx(ctx, tx, tenantID, userID, `last_sync_at = ?, consecutive_failures = ?, backoff_until = ?,
+// RecordSyncFailure stores a failed pass.
+func (tx *Tx) RecordSyncFailure(ctx context.Context, tenantID, userID string, f SyncFailure) error {
+	return tx.updateMailbox(ctx, tenantID, userID, `last_sync_at = ?, consecutive_failures = ?, backoff_until = ?,
 		last_error = ?, alert = ?, updated_at = ?`, f.StartedAt.UTC(), f.Failures, f.BackoffUntil.UTC(), f.Error, f.Alert, f.StartedAt.UTC())
 }
 
-// DisableMailboxTx stops the synchronization of a mailbox until an admin enables it again.
-func (s *Store) DisableMailboxTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID, reason string, now time.Time) error {
-	return s.updateMailboxTx(ctx, tx, tenantID, userID, `enabled = FALSE, disabled_reason = ?, last_error = ?, alert = ?, updated_at = ?`,
+// RecordSyncDisabled stores a pass that failed for good: the mailbox is disabled, with the reason and an
+// alert for admins, until one of them enables it again.
+func (tx *Tx) RecordSyncDisabled(ctx context.Context, tenantID, userID, reason string, now time.Time) error {
+	return tx.updateMailbox(ctx, tenantID, userID, `enabled = FALSE, disabled_reason = ?, last_error = ?, alert = ?, updated_at = ?`,
 		reason, reason, "synchronization is disabled: "+reason, now.UTC())
 }
 
-func (s *Store) updateMailboxTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID, set string, args ...any) error {
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE mailboxes SET `+set+` WHERE tenant_id = ? AND user_id = ?`), append(args, tenantID, userID)...)
+func (tx *Tx) updateMailbox(ctx context.Context, tenantID, userID, set string, args ...any) error {
+	res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE mailboxes SET `+set+` WHERE tenant_id = ? AND user_id = ?`), append(args, tenantID, userID)...)
 	if err != nil {
 		return fmt.Errorf("update mailbox of user %s: %w", userID, err)
 	}
@@ -182,25 +181,25 @@ func (s *Store) DisableMailbox(ctx context.Context, tenantID, userID, reason str
 // upsertMailbox creates the user's mailbox row if needed, then applies set to it; not found when the
 // tenant has no such user.
 func (s *Store) upsertMailbox(ctx context.Context, tenantID, userID string, now time.Time, set string, args ...any) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	return s.InTx(ctx, func(tx *Tx) error {
 		var objectID string
-		err := tx.GetContext(ctx, &objectID, s.q(`SELECT object_id FROM users WHERE tenant_id = ? AND id = ?`), tenantID, userID)
+		err := tx.db.GetContext(ctx, &objectID, s.q(`SELECT object_id FROM users WHERE tenant_id = ? AND id = ?`), tenantID, userID)
 		if err != nil {
 			return notFound(err, crm.NotFound("no mailbox of user %s", userID), "get user")
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
+		if _, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING`), tenantID, userID, objectID, now, now); err != nil {
 			return fmt.Errorf("create mailbox of user %s: %w", userID, err)
 		}
-		return s.updateMailboxTx(ctx, tx, tenantID, userID, set, args...)
+		return tx.updateMailbox(ctx, tenantID, userID, set, args...)
 	})
 }
 
-// EnsureMailboxTx creates a user's mailbox row, due now, if it does not exist yet: a client-mode request
+// EnsureMailbox creates a user's mailbox row, due now, if it does not exist yet: a client-mode request
 // must find it when its pass runs at once, before the scheduler's next tick would create it.
-func (s *Store) EnsureMailboxTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, now time.Time) error {
+func (tx *Tx) EnsureMailbox(ctx context.Context, tenantID, userID string, now time.Time) error {
 	now = now.UTC()
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
+	_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
 		SELECT u.tenant_id, u.id, u.object_id, ?, ? FROM users u WHERE u.tenant_id = ? AND u.id = ?
 		ON CONFLICT (tenant_id, user_id) DO NOTHING`), now, now, tenantID, userID)
 	if err != nil {

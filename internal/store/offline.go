@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -83,4 +84,18 @@ func (s *Store) ChangedRecords(ctx context.Context, q ChangeQuery) ([]ChangedRec
 		out = append(out, ChangedRecord{Record: rec, Deleted: r.Deleted})
 	}
 	return out, nil
+}
+
+// RecordAny reads a record by id, deleted or not: the push must see a delete to act on it.
+func (s *Store) RecordAny(ctx context.Context, tenantID, id string) (ChangedRecord, error) {
+	var row struct {
+		recordRow
+		DeletedAt sql.NullTime `db:"deleted_at"`
+	}
+	err := s.db.GetContext(ctx, &row, s.q(`SELECT `+recordColumns+`, deleted_at FROM records WHERE tenant_id = ? AND id = ?`), tenantID, id)
+	if err != nil {
+		return ChangedRecord{}, notFound(err, crm.NotFound("record %s does not exist", id), "get record")
+	}
+	rec, err := row.record()
+	return ChangedRecord{Record: rec, Deleted: row.DeletedAt.Valid}, err
 }

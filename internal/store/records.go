@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/crmsync/crmsync/internal/crm"
 )
@@ -48,17 +47,17 @@ func toLower(s string) string { return strings.ToLower(s) }
 // type, references must point at live records of the tenant, and email fields are indexed.
 func (s *Store) CreateRecord(ctx context.Context, tenantID, typeName, ownerID string, in crm.RecordInput) (crm.Record, error) {
 	var rec crm.Record
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.InTx(ctx, func(tx *Tx) error {
 		var err error
-		rec, err = s.CreateRecordTx(ctx, tx, tenantID, typeName, ownerID, in)
+		rec, err = tx.CreateRecord(ctx, tenantID, typeName, ownerID, in)
 		return err
 	})
 	return rec, err
 }
 
-// CreateRecordTx is CreateRecord inside the caller's transaction.
-func (s *Store) CreateRecordTx(ctx context.Context, tx *sqlx.Tx, tenantID, typeName, ownerID string, in crm.RecordInput) (crm.Record, error) {
-	types, err := s.entityTypes(ctx, tx, tenantID, typeName)
+// CreateRecord is Store.CreateRecord inside the transaction.
+func (tx *Tx) CreateRecord(ctx context.Context, tenantID, typeName, ownerID string, in crm.RecordInput) (crm.Record, error) {
+	types, err := tx.s.entityTypes(ctx, tx.db, tenantID, typeName)
 	if err != nil {
 		return crm.Record{}, err
 	}
@@ -73,34 +72,34 @@ func (s *Store) CreateRecordTx(ctx context.Context, tx *sqlx.Tx, tenantID, typeN
 	if err != nil {
 		return crm.Record{}, err
 	}
-	now := s.now().UTC()
+	now := tx.s.now().UTC()
 	rec := crm.Record{ID: uuid.NewString(), Type: et.Name, Name: norm.Name, OwnerID: ownerID, Fields: norm.Fields,
 		Version: 1, CreatedAt: now, UpdatedAt: now}
 	fields, err := json.Marshal(rec.Fields)
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("encode fields: %w", err)
 	}
-	if err := s.checkReferences(ctx, tx, tenantID, et, norm.References); err != nil {
+	if err := tx.checkReferences(ctx, tenantID, et, norm.References); err != nil {
 		return crm.Record{}, err
 	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO records (`+recordColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = tx.db.ExecContext(ctx, tx.q(`INSERT INTO records (`+recordColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		rec.ID, tenantID, rec.Type, rec.Name, toLower(rec.Name), rec.OwnerID, string(fields), rec.Version, now, now)
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("insert %s record: %w", rec.Type, err)
 	}
-	if err := s.writeEmails(ctx, tx, tenantID, rec.ID, rec.Type, norm.Emails); err != nil {
+	if err := tx.writeEmails(ctx, tenantID, rec.ID, rec.Type, norm.Emails); err != nil {
 		return crm.Record{}, err
 	}
 	return rec, nil
 }
 
 // checkReferences makes sure each reference names a live record of one of the field's target types.
-func (s *Store) checkReferences(ctx context.Context, tx *sqlx.Tx, tenantID string, et crm.EntityType, refs map[string]crm.RecordRef) error {
+func (tx *Tx) checkReferences(ctx context.Context, tenantID string, et crm.EntityType, refs map[string]crm.RecordRef) error {
 	var errs []crm.FieldError
 	for field, ref := range refs {
 		f, _ := et.Field(field)
 		var typ string
-		err := tx.GetContext(ctx, &typ, s.q(`SELECT type FROM records WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL`), tenantID, ref.ID)
+		err := tx.db.GetContext(ctx, &typ, tx.q(`SELECT type FROM records WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL`), tenantID, ref.ID)
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("check reference %s: %w", field, err)
 		}
@@ -110,20 +109,6 @@ func (s *Store) checkReferences(ctx context.Context, tx *sqlx.Tx, tenantID strin
 	}
 	if len(errs) > 0 {
 		return crm.Invalid("a reference points nowhere", errs...)
-	}
-	return nil
-}
-
-func (s *Store) writeEmails(ctx context.Context, tx *sqlx.Tx, tenantID, recordID, recordType string, emails []crm.RecordEmail) error {
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, recordID); err != nil {
-		return fmt.Errorf("clear emails of %s: %w", recordID, err)
-	}
-	for _, e := range emails {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO record_emails (tenant_id, record_id, record_type, field, address) VALUES (?, ?, ?, ?, ?)`),
-			tenantID, recordID, recordType, e.Field, e.Address)
-		if err != nil {
-			return fmt.Errorf("index email of %s: %w", recordID, err)
-		}
 	}
 	return nil
 }
@@ -182,11 +167,11 @@ func (s *Store) UpdateRecord(ctx context.Context, tenantID string, current crm.R
 	now := s.now().UTC()
 	updated := current
 	updated.Name, updated.Fields, updated.Version, updated.UpdatedAt = norm.Name, norm.Fields, current.Version+1, now
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.checkReferences(ctx, tx, tenantID, et, norm.References); err != nil {
+	err = s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.checkReferences(ctx, tenantID, et, norm.References); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE records SET name = ?, sort_name = ?, fields = ?, version = ?, updated_at = ?
+		res, err := tx.db.ExecContext(ctx, s.q(`UPDATE records SET name = ?, sort_name = ?, fields = ?, version = ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ? AND version = ? AND deleted_at IS NULL`),
 			updated.Name, toLower(updated.Name), string(fields), updated.Version, now, tenantID, current.ID, current.Version)
 		if err != nil {
@@ -195,9 +180,9 @@ func (s *Store) UpdateRecord(ctx context.Context, tenantID string, current crm.R
 		if n, err := res.RowsAffected(); err != nil {
 			return fmt.Errorf("update record %s: %w", current.ID, err)
 		} else if n == 0 {
-			return s.whyNotWritten(ctx, tx, tenantID, current, *change.Input.Version)
+			return tx.whyNotWritten(ctx, tenantID, current, *change.Input.Version)
 		}
-		return s.writeEmails(ctx, tx, tenantID, current.ID, current.Type, norm.Emails)
+		return tx.writeEmails(ctx, tenantID, current.ID, current.Type, norm.Emails)
 	})
 	if err != nil {
 		return crm.Record{}, err
@@ -210,9 +195,9 @@ func staleVersion(typeName, id string, sent, now int64) error {
 }
 
 // whyNotWritten explains a guarded write that touched no row: the record is gone, or it moved on.
-func (s *Store) whyNotWritten(ctx context.Context, tx *sqlx.Tx, tenantID string, rec crm.Record, sent int64) error {
+func (tx *Tx) whyNotWritten(ctx context.Context, tenantID string, rec crm.Record, sent int64) error {
 	var version int64
-	err := tx.GetContext(ctx, &version, s.q(`SELECT version FROM records WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL`), tenantID, rec.ID)
+	err := tx.db.GetContext(ctx, &version, tx.q(`SELECT version FROM records WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL`), tenantID, rec.ID)
 	if err != nil {
 		return notFound(err, crm.NotFound("there is no %s with the id %s", rec.Type, rec.ID), "reread record")
 	}
@@ -226,16 +211,16 @@ func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.R
 		return staleVersion(current.Type, current.ID, *version, current.Version)
 	}
 	now := s.now().UTC()
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE records SET deleted_at = ?, updated_at = ?, version = version + 1
+	return s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.db.ExecContext(ctx, s.q(`UPDATE records SET deleted_at = ?, updated_at = ?, version = version + 1
 			WHERE tenant_id = ? AND id = ? AND version = ? AND deleted_at IS NULL`), now, now, tenantID, current.ID, current.Version)
 		if err != nil {
 			return fmt.Errorf("delete record %s: %w", current.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return s.whyNotWritten(ctx, tx, tenantID, current, current.Version)
+			return tx.whyNotWritten(ctx, tenantID, current, current.Version)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, current.ID); err != nil {
+		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, current.ID); err != nil {
 			return fmt.Errorf("unindex emails of %s: %w", current.ID, err)
 		}
 		return nil

@@ -1,5 +1,12 @@
 // Package store keeps crmsync's data in SQLite or PostgreSQL through sqlx: embedded numbered migrations
-// per database, and one file per table with the queries that own it. Every query is scoped by tenant.
+// per database, and one file per table with the queries that own it (a large table has more than one:
+// activities.go reads activities, activitywrite.go writes them, activitymatch.go correlates items with
+// them). Every query is scoped by tenant.
+//
+// A Store method is one complete operation. A use case that writes several things at once (a track
+// request and its job, an activity and its link) calls Store.InTx and takes its steps through the Tx it
+// is given; no sqlx or database/sql type leaves the package, except the transaction River writes its jobs
+// in, which only package jobs unwraps.
 package store
 
 import (
@@ -14,11 +21,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the database behind a Store.
@@ -195,37 +204,18 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return s.db.ExecContext(ctx, query, args...)
 }
 
-// inTx runs fn in a transaction that commits when fn returns nil and rolls back otherwise.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	release, err := s.acquireWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
 // q rewrites ? placeholders for the store's database.
 func (s *Store) q(query string) string { return s.db.Rebind(query) }
 
-// isUniqueViolation reports whether err is a unique-constraint failure on either database.
+// isUniqueViolation reports whether err is a unique-constraint failure, by the driver's code: SQLite's
+// extended result codes for a UNIQUE or PRIMARY KEY constraint, PostgreSQL's SQLSTATE 23505.
 func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		return lite.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || lite.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505"
 }
 
 // notFound turns sql.ErrNoRows into err and passes every other error through wrapped with action.

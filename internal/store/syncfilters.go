@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/crmsync/crmsync/internal/crm"
 )
@@ -51,7 +50,7 @@ func ownerClause(f crm.Filter) (string, []any) {
 	return `tenant_id = ? AND user_id = ?`, []any{f.TenantID, f.UserID}
 }
 
-func (s *Store) insertFilter(ctx context.Context, tx *sqlx.Tx, f crm.Filter) error {
+func (tx *Tx) insertFilter(ctx context.Context, f crm.Filter) error {
 	conditions, err := json.Marshal(f.Conditions)
 	if err != nil {
 		return fmt.Errorf("encode filter conditions: %w", err)
@@ -60,7 +59,7 @@ func (s *Store) insertFilter(ctx context.Context, tx *sqlx.Tx, f crm.Filter) err
 	if f.Scope == crm.ScopeUser {
 		userID = f.UserID
 	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO sync_filters (`+syncFilterColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = tx.db.ExecContext(ctx, tx.q(`INSERT INTO sync_filters (`+syncFilterColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		f.ID, f.TenantID, userID, f.Scope, f.Kind, f.RecordType, f.Name, f.Enabled, f.Default, string(conditions), f.CreatedAt, f.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("insert sync filter %q: %w", f.Name, err)
@@ -69,10 +68,10 @@ func (s *Store) insertFilter(ctx context.Context, tx *sqlx.Tx, f crm.Filter) err
 }
 
 // insertDefaultFilters gives a new user the default filters (crm.DefaultFilters).
-func (s *Store) insertDefaultFilters(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, now time.Time) error {
+func (tx *Tx) insertDefaultFilters(ctx context.Context, tenantID, userID string, now time.Time) error {
 	for _, f := range crm.DefaultFilters() {
 		f.ID, f.TenantID, f.UserID, f.CreatedAt, f.UpdatedAt = uuid.NewString(), tenantID, userID, now, now
-		if err := s.insertFilter(ctx, tx, f); err != nil {
+		if err := tx.insertFilter(ctx, f); err != nil {
 			return err
 		}
 	}
@@ -87,16 +86,16 @@ func (s *Store) CreateSyncFilter(ctx context.Context, f crm.Filter) (crm.Filter,
 	if f.Scope == crm.ScopeSystem {
 		f.UserID = ""
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.InTx(ctx, func(tx *Tx) error {
 		where, args := ownerClause(f)
 		var n int
-		if err := tx.GetContext(ctx, &n, s.q(`SELECT COUNT(*) FROM sync_filters WHERE `+where), args...); err != nil {
+		if err := tx.db.GetContext(ctx, &n, s.q(`SELECT COUNT(*) FROM sync_filters WHERE `+where), args...); err != nil {
 			return fmt.Errorf("count sync filters: %w", err)
 		}
 		if n >= crm.MaxFiltersPerOwner {
 			return crm.Conflict("there are %d %s filters already, the most allowed: delete one first", n, f.Scope)
 		}
-		return s.insertFilter(ctx, tx, f)
+		return tx.insertFilter(ctx, f)
 	})
 	if err != nil {
 		return crm.Filter{}, err

@@ -3,10 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/crmsync/crmsync/internal/crm"
 )
@@ -44,31 +41,4 @@ func (s *Store) DeleteDeltaLink(ctx context.Context, tenantID, userID, folder st
 		return fmt.Errorf("delete delta link of folder %s: %w", folder, err)
 	}
 	return nil
-}
-
-// ThreadTracked reports whether any of the given internetMessageIds, or any email of the conversation, is
-// a tracked email activity of the tenant: what automatic tracking of responses asks of a new message.
-func (s *Store) ThreadTracked(ctx context.Context, tenantID string, messageIDs []string, conversationID string) (bool, error) {
-	conds, args := []string{}, []any{tenantID}
-	if len(messageIDs) > 0 {
-		conds = append(conds, `internet_message_id IN (?)`)
-		args = append(args, messageIDs)
-	}
-	if conversationID != "" {
-		conds = append(conds, `conversation_id = ?`)
-		args = append(args, conversationID)
-	}
-	if len(conds) == 0 {
-		return false, nil
-	}
-	query, inArgs, err := sqlx.In(`SELECT COUNT(*) FROM activities WHERE tenant_id = ? AND type = 'email' AND deleted_at IS NULL
-		AND (`+strings.Join(conds, ` OR `)+`)`, args...)
-	if err != nil {
-		return false, fmt.Errorf("find tracked emails of a thread: %w", err)
-	}
-	var n int
-	if err := s.db.GetContext(ctx, &n, s.q(query), inArgs...); err != nil {
-		return false, fmt.Errorf("find tracked emails of a thread: %w", err)
-	}
-	return n > 0, nil
 }

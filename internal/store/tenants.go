@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -39,8 +37,8 @@ func (s *Store) EnsureTenant(ctx context.Context, id, name string) (crm.Tenant, 
 	if err != nil {
 		return crm.Tenant{}, fmt.Errorf("encode tenant settings: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO tenants (id, name, sync_mode, settings, created_at)
+	err = s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO tenants (id, name, sync_mode, settings, created_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`), id, name, crm.SyncModeClient, string(settings), s.now().UTC())
 		if err != nil {
 			return fmt.Errorf("insert tenant %s: %w", id, err)
@@ -49,7 +47,7 @@ func (s *Store) EnsureTenant(ctx context.Context, id, name string) (crm.Tenant, 
 			return nil // another replica onboarded it meanwhile
 		}
 		for _, et := range crm.BuiltInTypes() {
-			if err := s.insertEntityType(ctx, tx, id, et); err != nil {
+			if err := tx.insertEntityType(ctx, id, et); err != nil {
 				return err
 			}
 		}

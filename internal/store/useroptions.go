@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -49,11 +47,11 @@ func (s *Store) SyncRequestedAt(ctx context.Context, tenantID, userID string) (t
 	return at.Time.UTC(), at.Valid, nil
 }
 
-// RequestSyncTx records a user's request for a synchronization pass, with their sealed token for the
-// pass to act as them (nil keeps none), inside the caller's transaction.
-func (s *Store) RequestSyncTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID string, sealedAssertion []byte) (time.Time, error) {
-	now := s.now().UTC()
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET sync_requested_at = ?, sync_assertion = ? WHERE tenant_id = ? AND id = ?`),
+// RequestSync records a user's request for a synchronization pass, with their sealed token for the
+// pass to act as them (nil keeps none).
+func (tx *Tx) RequestSync(ctx context.Context, tenantID, userID string, sealedAssertion []byte) (time.Time, error) {
+	now := tx.s.now().UTC()
+	res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE users SET sync_requested_at = ?, sync_assertion = ? WHERE tenant_id = ? AND id = ?`),
 		now, nullBytes(sealedAssertion), tenantID, userID)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("request sync of user %s: %w", userID, err)
@@ -77,8 +75,8 @@ func (s *Store) TakeSyncAssertion(ctx context.Context, tenantID, userID string) 
 		return nil, nil
 	}
 	var sealed []byte
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &sealed, s.q(`SELECT sync_assertion FROM users WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`),
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.db.GetContext(ctx, &sealed, s.q(`SELECT sync_assertion FROM users WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`),
 			tenantID, userID); err != nil {
 			if isNoRows(err) {
 				sealed = nil
@@ -86,7 +84,7 @@ func (s *Store) TakeSyncAssertion(ctx context.Context, tenantID, userID string) 
 			}
 			return fmt.Errorf("read sync assertion: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE users SET sync_assertion = NULL WHERE tenant_id = ? AND id = ?`), tenantID, userID)
+		_, err := tx.db.ExecContext(ctx, s.q(`UPDATE users SET sync_assertion = NULL WHERE tenant_id = ? AND id = ?`), tenantID, userID)
 		return err
 	})
 	return sealed, err

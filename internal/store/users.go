@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/crmsync/crmsync/internal/crm"
 )
@@ -80,8 +79,8 @@ func (s *Store) insertUser(ctx context.Context, u crm.User, now time.Time) (crm.
 	}
 	u.CreatedAt, u.LastSeenAt = now, now
 	roles, _ := json.Marshal(u.Roles)
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	err := s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (tenant_id, object_id) DO NOTHING`),
 			u.ID, u.TenantID, u.ObjectID, u.UPN, u.Email, u.DisplayName, string(roles), u.Options.SyncIntervalMinutes, u.Options.AutoTrack, now, now)
 		if err != nil {
@@ -94,7 +93,7 @@ func (s *Store) insertUser(ctx context.Context, u crm.User, now time.Time) (crm.
 		if n == 0 {
 			return nil // another request inserted the user, and their filters, first
 		}
-		return s.insertDefaultFilters(ctx, tx, u.TenantID, u.ID, now)
+		return tx.insertDefaultFilters(ctx, u.TenantID, u.ID, now)
 	})
 	if err != nil {
 		return crm.User{}, err

@@ -17,7 +17,7 @@ func TestSubmitAuto(t *testing.T) {
 		ctx := context.Background()
 		auto := func(m outlook.Message) (crm.TrackRequest, bool) {
 			t.Helper()
-			req, queued, err := e.svc.SubmitAuto(ctx, tracking.AutoItem{TenantID: e.tenant.ID, UserID: e.alice.ID, ImmutableID: m.ID,
+			req, queued, err := e.auto.SubmitAuto(ctx, e.queue, tracking.AutoItem{TenantID: e.tenant.ID, UserID: e.alice.ID, ImmutableID: m.ID,
 				Kind: outlook.KindMessage, InternetMessageID: m.InternetMessageID, ConversationID: m.ConversationID})
 			if err != nil {
 				t.Fatalf("SubmitAuto: %v", err)

@@ -8,20 +8,24 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // task is one request being worked: the user, their mailbox, and the item.
 type task struct {
-	svc    *Service
+	w      *Worker
 	req    crm.TrackRequest
 	user   crm.User
 	mb     Mailbox
 	kind   outlook.Kind
 	itemID string // immutable
+}
+
+// actor is the user the request acts for.
+func (t *task) actor() crm.Actor {
+	return crm.Actor{TenantID: t.req.TenantID, UserID: t.user.ID, Roles: t.user.Roles}
 }
 
 // maxBodyBytes caps what is kept of an item's body; a long thread with quoted history is mostly noise.
@@ -149,17 +153,17 @@ func (t *task) taskDraft(tk outlook.Task) draft {
 
 // existingActivity finds the activity this item already corresponds to: through this user's link, the
 // stamp on the item, or the same email or meeting tracked by someone else.
-func (t *task) existingActivity(ctx context.Context, tx *sqlx.Tx, d draft) (string, error) {
-	s, tenant := t.svc.store, t.req.TenantID
-	if link, err := s.ItemLinkTx(ctx, tx, tenant, t.req.UserID, t.itemID); err == nil && link.ActivityID != "" {
-		if _, err := s.ActivityTypeTx(ctx, tx, tenant, link.ActivityID); err == nil {
+func (t *task) existingActivity(ctx context.Context, tx *store.Tx, d draft) (string, error) {
+	tenant := t.req.TenantID
+	if link, err := tx.ItemLink(ctx, tenant, t.req.UserID, t.itemID); err == nil && link.ActivityID != "" {
+		if _, err := tx.ActivityType(ctx, tenant, link.ActivityID); err == nil {
 			return link.ActivityID, nil
 		}
 	} else if err != nil && !crm.IsNotFound(err) {
 		return "", err
 	}
 	if d.stamp != "" {
-		if typ, err := s.ActivityTypeTx(ctx, tx, tenant, d.stamp); err == nil && typ == d.activity.Type {
+		if typ, err := tx.ActivityType(ctx, tenant, d.stamp); err == nil && typ == d.activity.Type {
 			return d.stamp, nil
 		}
 	}
@@ -167,9 +171,9 @@ func (t *task) existingActivity(ctx context.Context, tx *sqlx.Tx, d draft) (stri
 	var err error
 	switch {
 	case d.messageID != "":
-		id, err = s.ActivityIDByMessageIDTx(ctx, tx, tenant, d.messageID)
+		id, err = tx.ActivityIDByMessageID(ctx, tenant, d.messageID)
 	case d.iCalUID != "":
-		id, err = s.ActivityIDByICalUIDTx(ctx, tx, tenant, d.iCalUID)
+		id, err = tx.ActivityIDByICalUID(ctx, tenant, d.iCalUID)
 	default:
 		return "", nil
 	}
@@ -181,12 +185,11 @@ func (t *task) existingActivity(ctx context.Context, tx *sqlx.Tx, d draft) (stri
 
 // trackActivity creates or finds the activity, links the item to it, and stamps the item.
 func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
-	s, tenant := t.svc.store, t.req.TenantID
-	policy, err := s.AccessPolicy(ctx, tenant)
+	s, tenant := t.w.store, t.req.TenantID
+	access, err := t.w.records.Access(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
-	actor := crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}
 	regarding := t.req.Regarding
 	if regarding == nil && d.activity.Type == crm.ActivityEmail {
 		if ref, err := s.RegardingOfThread(ctx, tenant, d.threadIDs, d.activity.ConversationID); err == nil {
@@ -208,28 +211,25 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 
 	var activityID string
 	for attempt := 0; ; attempt++ {
-		err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		err = s.InTx(ctx, func(tx *store.Tx) error {
 			id, err := t.existingActivity(ctx, tx, d)
 			if err != nil {
 				return err
 			}
 			if id == "" {
-				if !policy.Can(actor, d.activity.Type, crm.OpCreate, t.user.ID) {
-					return crm.Forbidden("your security role does not let you create %s activities", d.activity.Type)
-				}
-				created, err := s.CreateActivityTx(ctx, tx, tenant, d.activity)
+				created, err := t.w.records.CreateActivityIn(ctx, tx, access, d.activity)
 				if err != nil {
 					return err
 				}
 				id = created.ID
 			} else if t.req.Regarding != nil {
 				// The user picked what it is regarding: that wins over what the activity had.
-				if err := s.SetActivityRegardingTx(ctx, tx, tenant, id, t.req.Regarding); err != nil {
+				if err := tx.SetActivityRegarding(ctx, tenant, id, t.req.Regarding); err != nil {
 					return err
 				}
 			}
 			activityID = id
-			return s.SaveItemLinkTx(ctx, tx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
+			return tx.SaveItemLink(ctx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
 				Kind: string(t.kind), ActivityID: id, Reason: t.req.LinkReason(), Stamped: d.stamp == id, ChangeKey: d.changeKey})
 		})
 		// Two users tracking the same email at once both try to create it; the loser links to the winner's.
@@ -253,24 +253,23 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 
 // resolveParties ties each party's address to the CRM record it belongs to.
 func (t *task) resolveParties(ctx context.Context, a *crm.Activity) error {
-	return t.svc.store.ResolveParties(ctx, t.req.TenantID, a.Parties)
+	return t.w.store.ResolveParties(ctx, t.req.TenantID, a.Parties)
 }
 
 // trackContact makes the Outlook contact a CRM contact: the one with the same email if there is one,
-// else a new contact owned by the user.
+// else a new contact owned by the user, as the records API would create it for them.
 func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, error) {
-	s, tenant := t.svc.store, t.req.TenantID
+	s, tenant := t.w.store, t.req.TenantID
 	var emails []string
 	for _, e := range c.EmailAddresses {
 		if e.Email != "" {
 			emails = append(emails, e.Email)
 		}
 	}
-	policy, err := s.AccessPolicy(ctx, tenant)
+	rules, err := t.w.records.Rules(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
-	actor := crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}
 	// Candidates found before the transaction, so that it holds one connection only.
 	var candidate string
 	if c.Stamp != "" {
@@ -291,24 +290,21 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 		}
 	}
 	var recordID string
-	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.InTx(ctx, func(tx *store.Tx) error {
 		recordID = candidate
-		if link, err := s.ItemLinkTx(ctx, tx, tenant, t.user.ID, t.itemID); err == nil && link.RecordID != "" {
+		if link, err := tx.ItemLink(ctx, tenant, t.user.ID, t.itemID); err == nil && link.RecordID != "" {
 			recordID = link.RecordID
 		} else if err != nil && !crm.IsNotFound(err) {
 			return err
 		}
 		if recordID == "" {
-			if !policy.Can(actor, crm.TypeContact, crm.OpCreate, t.user.ID) {
-				return crm.Forbidden("your security role does not let you create contacts")
-			}
-			rec, err := s.CreateRecordTx(ctx, tx, tenant, crm.TypeContact, t.user.ID, contactInput(c))
+			rec, err := t.w.records.CreateRecordIn(ctx, tx, rules, crm.TypeContact, contactInput(c))
 			if err != nil {
 				return err
 			}
 			recordID = rec.ID
 		}
-		return s.SaveItemLinkTx(ctx, tx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
+		return tx.SaveItemLink(ctx, crm.ItemLink{TenantID: tenant, UserID: t.user.ID, ItemID: t.itemID, RESTItemID: t.req.ItemID,
 			Kind: string(t.kind), RecordID: recordID, Reason: t.req.LinkReason(), Stamped: c.Stamp == recordID, ChangeKey: c.ChangeKey})
 	})
 	if err != nil {
@@ -346,7 +342,7 @@ func contactInput(c outlook.Contact) crm.RecordInput {
 // untrack removes the stamp and the link. The activity stays, unless the tenant says untracking deletes,
 // the user may delete it, and no other item links to it.
 func (t *task) untrack(ctx context.Context) (outcome, error) {
-	s, tenant := t.svc.store, t.req.TenantID
+	s, tenant := t.w.store, t.req.TenantID
 	link, err := s.ItemLink(ctx, tenant, t.user.ID, t.itemID)
 	if crm.IsNotFound(err) {
 		link, err = s.ItemLink(ctx, tenant, t.user.ID, t.req.ItemID)
@@ -365,30 +361,32 @@ func (t *task) untrack(ctx context.Context) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	policy, err := s.AccessPolicy(ctx, tenant)
+	access, err := t.w.records.Access(ctx, t.actor())
 	if err != nil {
 		return outcome{}, err
 	}
 	var deletable *crm.Activity
 	if tenantRow.Settings.UntrackDeletes && link.ActivityID != "" {
-		if a, err := s.Activity(ctx, tenant, link.ActivityID); err == nil &&
-			policy.Can(crm.Actor{TenantID: tenant, UserID: t.user.ID, Roles: t.user.Roles}, a.Type, crm.OpDelete, a.OwnerID) {
+		if a, err := s.Activity(ctx, tenant, link.ActivityID); err == nil && access.Can(crm.OpDelete, a.Type, a.OwnerID) {
 			deletable = &a
 		}
 	}
-	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.DeleteItemLinkTx(ctx, tx, tenant, t.user.ID, link.ItemID); err != nil {
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteItemLink(ctx, tenant, t.user.ID, link.ItemID); err != nil {
 			return err
 		}
 		if deletable == nil {
 			return nil
 		}
 		a := deletable
-		others, err := s.CountActivityLinksTx(ctx, tx, tenant, a.ID)
+		others, err := tx.CountActivityLinks(ctx, tenant, a.ID)
 		if err != nil || others > 0 {
 			return err
 		}
-		return s.DeleteActivityTx(ctx, tx, tenant, a.ID)
+		if err := tx.DeleteActivity(ctx, tenant, a.ID, nil); err != nil && !crm.IsNotFound(err) {
+			return err // deleted meanwhile is as good as deleted
+		}
+		return nil
 	})
 	return outcome{activityID: link.ActivityID, recordID: link.RecordID}, err
 }

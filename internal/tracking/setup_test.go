@@ -9,6 +9,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
+	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
@@ -22,6 +23,8 @@ type env struct {
 	t      *testing.T
 	store  *store.Store
 	svc    *tracking.Service
+	auto   *tracking.Auto
+	queue  jobs.Inserter
 	fake   *graphfake.Server
 	tenant crm.Tenant
 	alice  user
@@ -36,9 +39,9 @@ type user struct {
 func setup(t *testing.T, s *store.Store) *env {
 	t.Helper()
 	p := trackingtest.Start(t, s)
-	svc, fake := p.Service, p.Fake
+	svc, fake := p.Tracking, p.Fake
 	f := storetest.NewTenant(t, s, "alice@contoso.test")
-	e := &env{t: t, store: s, svc: svc, fake: fake, tenant: f.Tenant}
+	e := &env{t: t, store: s, svc: svc, auto: p.Auto, queue: p.Queue.Inserter, fake: fake, tenant: f.Tenant}
 	e.alice = e.newUser(f.User)
 	e.bob = e.newUser(storetest.NewUser(t, s, f.Tenant.ID, "bob@contoso.test"))
 	return e

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // Caller is the user behind a click.
@@ -98,11 +98,11 @@ func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.Trac
 	if a := who.assertion(); a != "" && s.box != nil {
 		req.Assertion = s.box.Seal([]byte(a), assertionPurpose)
 	}
-	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		existing, err := s.store.TrackRequestByKeyTx(ctx, tx, req.TenantID, req.UserID, req.ItemKey, req.Action)
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		existing, err := tx.TrackRequestByKey(ctx, req.TenantID, req.UserID, req.ItemKey, req.Action)
 		switch {
 		case crm.IsNotFound(err):
-			if err := s.store.InsertTrackRequestTx(ctx, tx, req); err != nil {
+			if err := tx.InsertTrackRequest(ctx, req); err != nil {
 				return err
 			}
 		case err != nil:
@@ -117,11 +117,11 @@ func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.Trac
 				return nil
 			}
 			req.ID, req.CreatedAt = existing.ID, existing.CreatedAt
-			if req.Generation, err = s.store.RequeueTrackRequestTx(ctx, tx, req); err != nil {
+			if req.Generation, err = tx.RequeueTrackRequest(ctx, req); err != nil {
 				return err
 			}
 		}
-		return s.queue.InsertTx(ctx, tx.Tx, TrackArgs{TenantID: req.TenantID, RequestID: req.ID, Generation: req.Generation}, nil)
+		return s.queue.InsertTx(ctx, tx, TrackArgs{TenantID: req.TenantID, RequestID: req.ID, Generation: req.Generation}, nil)
 	})
 	if err != nil {
 		return crm.TrackRequest{}, fmt.Errorf("accept %s of %s: %w", click.Action, click.ItemType, err)
@@ -133,14 +133,14 @@ func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.Trac
 // stillHolds decides whether a repeated click is the same click (answer with the existing request) or
 // asks for the work again: after a failure, with another payload, or when the outcome no longer holds
 // (tracked again after an untrack, untracked again after a track).
-func (s *Service) stillHolds(ctx context.Context, tx *sqlx.Tx, existing, click crm.TrackRequest) (bool, error) {
+func (s *Service) stillHolds(ctx context.Context, tx *store.Tx, existing, click crm.TrackRequest) (bool, error) {
 	if existing.State == crm.StateFailed || !sameRef(existing.Regarding, click.Regarding) {
 		return false, nil
 	}
 	if existing.Open() {
 		return true, nil
 	}
-	_, err := s.store.ItemLinkTx(ctx, tx, existing.TenantID, existing.UserID, existing.ItemKey)
+	_, err := tx.ItemLink(ctx, existing.TenantID, existing.UserID, existing.ItemKey)
 	linked := err == nil
 	if err != nil && !crm.IsNotFound(err) {
 		return false, err
@@ -158,26 +158,13 @@ func sameRef(a, b *crm.RecordRef) bool {
 	return *a == *b
 }
 
-// checkRegarding makes sure the regarding record exists in the caller's tenant and that they may read it;
-// anything else is the same answer, so ids cannot be probed.
+// checkRegarding makes sure the caller may choose the regarding record (see records.CheckRegarding).
 func (s *Service) checkRegarding(ctx context.Context, who Caller, ref *crm.RecordRef) error {
-	notVisible := crm.Invalid("the regarding record is not valid", crm.FieldError{Field: "regarding",
-		Message: fmt.Sprintf("there is no %s with the id %s that you can see", ref.Type, ref.ID)})
-	rec, err := s.store.Record(ctx, who.TenantID, ref.Type, ref.ID)
-	if crm.IsNotFound(err) {
-		return notVisible
-	}
+	access, err := s.records.Access(ctx, who.Actor)
 	if err != nil {
 		return err
 	}
-	policy, err := s.store.AccessPolicy(ctx, who.TenantID)
-	if err != nil {
-		return err
-	}
-	if !policy.Can(who.Actor, rec.Type, crm.OpRead, rec.OwnerID) {
-		return notVisible
-	}
-	return nil
+	return s.records.CheckRegarding(ctx, access, *ref)
 }
 
 // immutableID asks the user's mailbox for the item's immutable id. An item the mailbox does not have

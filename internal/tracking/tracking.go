@@ -11,6 +11,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
 )
@@ -38,27 +39,25 @@ type MailboxUser struct {
 // OpenMailbox opens a user's mailbox.
 type OpenMailbox func(ctx context.Context, user MailboxUser) (Mailbox, error)
 
-// Service accepts clicks and works them.
+// Service accepts clicks and tells how they went; the Worker works them, and Auto accepts what automatic
+// tracking picks.
 type Service struct {
-	store  *store.Store
-	queue  *jobs.Queue
-	open   OpenMailbox
-	box    *secretbox.Box
-	logger *slog.Logger
-	now    func() time.Time
+	store   *store.Store
+	records *records.Service
+	queue   *jobs.Queue
+	open    OpenMailbox
+	box     *secretbox.Box
+	logger  *slog.Logger
+	now     func() time.Time
 }
 
-// New builds the tracking service. The queue may be nil until SetQueue is called: River's client needs
-// the workers, and the workers need the service.
-func New(s *store.Store, open OpenMailbox, box *secretbox.Box, logger *slog.Logger) *Service {
+// New builds the service on the queue that its requests' jobs go to.
+func New(s *store.Store, recs *records.Service, q *jobs.Queue, open OpenMailbox, box *secretbox.Box, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: s, open: open, box: box, logger: logger, now: time.Now}
+	return &Service{store: s, records: recs, queue: q, open: open, box: box, logger: logger, now: time.Now}
 }
-
-// SetQueue gives the service the queue it enqueues its jobs on.
-func (s *Service) SetQueue(q *jobs.Queue) { s.queue = q }
 
 // assertionPurpose binds sealed assertions to their use.
 const assertionPurpose = "tracking:user-assertion"

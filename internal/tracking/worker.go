@@ -4,25 +4,38 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
+	"github.com/crmsync/crmsync/internal/records"
+	"github.com/crmsync/crmsync/internal/secretbox"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // Worker works track requests.
 type Worker struct {
 	river.WorkerDefaults[TrackArgs]
-	svc *Service
+	store   *store.Store
+	records *records.Service
+	open    OpenMailbox
+	box     *secretbox.Box
+	logger  *slog.Logger
 }
 
-// NewWorker makes the River worker of the service's jobs.
-func NewWorker(svc *Service) *Worker { return &Worker{svc: svc} }
+// NewWorker makes the River worker of track requests: it opens users' mailboxes with open, and their
+// sealed tokens with box.
+func NewWorker(s *store.Store, recs *records.Service, open OpenMailbox, box *secretbox.Box, logger *slog.Logger) *Worker {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{store: s, records: recs, open: open, box: box, logger: logger}
+}
 
 // NextRetry backs off exponentially from one second, capped at five minutes, with jitter, so a Graph
 // outage is ridden out without hammering it.
@@ -42,8 +55,7 @@ type outcome struct {
 // Work works one request. Its database effects and the job's completion commit in one transaction;
 // anything that fails before that is retried from the start, and every step is idempotent.
 func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
-	s := w.svc
-	req, err := s.store.TrackRequestByID(ctx, job.Args.TenantID, job.Args.RequestID)
+	req, err := w.store.TrackRequestByID(ctx, job.Args.TenantID, job.Args.RequestID)
 	if crm.IsNotFound(err) {
 		return river.JobCancel(fmt.Errorf("track request %s is gone", job.Args.RequestID))
 	}
@@ -52,12 +64,12 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 	}
 	if req.Generation != job.Args.Generation || !req.Open() {
 		// A newer click took this request over, or it is finished: nothing left for this job.
-		return s.store.InTx(ctx, func(tx *sqlx.Tx) error { return jobs.CompleteTx(ctx, s.queue, tx.Tx, job) })
+		return w.store.InTx(ctx, func(tx *store.Tx) error { return jobs.CompleteTx(ctx, tx, job) })
 	}
-	if err := s.store.MarkTrackProcessing(ctx, req.TenantID, req.ID, ""); err != nil {
+	if err := w.store.MarkTrackProcessing(ctx, req.TenantID, req.ID, ""); err != nil {
 		return err
 	}
-	res, err := s.work(ctx, req)
+	res, err := w.work(ctx, req)
 	var throttled *outlook.ThrottledError
 	switch {
 	case err == nil:
@@ -67,24 +79,24 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 		return river.JobSnooze(max(throttled.RetryAfter, time.Second))
 	case isPermanent(err):
 		req.State, req.Error = crm.StateFailed, readable(err)
-		s.logger.Warn("track request failed", "request", req.ID, "error", err.Error())
+		w.logger.Warn("track request failed", "request", req.ID, "error", err.Error())
 	case job.Attempt >= job.MaxAttempts:
 		req.State, req.Error = crm.StateFailed, "gave up after "+fmt.Sprint(job.Attempt)+" attempts: "+readable(err)
-		s.logger.Error("track request gave up", "request", req.ID, "error", err.Error())
+		w.logger.Error("track request gave up", "request", req.ID, "error", err.Error())
 	default:
 		return err // transient: River retries with backoff
 	}
 	req.ImmutableID = res.immutableID
-	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return w.store.InTx(ctx, func(tx *store.Tx) error {
 		if res.stampedItem != "" {
-			if err := s.store.MarkItemStampedTx(ctx, tx, req.TenantID, req.UserID, res.stampedItem); err != nil {
+			if err := tx.MarkItemStamped(ctx, req.TenantID, req.UserID, res.stampedItem); err != nil {
 				return err
 			}
 		}
-		if err := s.store.FinishTrackRequestTx(ctx, tx, req); err != nil {
+		if err := tx.FinishTrackRequest(ctx, req); err != nil {
 			return err
 		}
-		return jobs.CompleteTx(ctx, s.queue, tx.Tx, job)
+		return jobs.CompleteTx(ctx, tx, job)
 	})
 }
 
@@ -95,7 +107,7 @@ func isPermanent(err error) bool {
 		errors.Is(err, errDraft) || crm.ErrorCode(err) != ""
 }
 
-var errDraft = errors.New("Outlook could not give us this message: it is still a draft — save or send it first")
+var errDraft = errors.New("Outlook could not give us this message: it is still a draft — save or send it first") //nolint:staticcheck // ST1005: it starts with a name
 
 // readable turns an error into the sentence the taskpane shows.
 func readable(err error) string {
@@ -114,20 +126,20 @@ func readable(err error) string {
 }
 
 // work does the request's action.
-func (s *Service) work(ctx context.Context, req crm.TrackRequest) (outcome, error) {
-	user, err := s.store.User(ctx, req.TenantID, req.UserID)
+func (w *Worker) work(ctx context.Context, req crm.TrackRequest) (outcome, error) {
+	user, err := w.store.User(ctx, req.TenantID, req.UserID)
 	if err != nil {
 		return outcome{}, err
 	}
 	var assertion string
 	if len(req.Assertion) > 0 {
-		plain, err := s.box.Open(req.Assertion, assertionPurpose)
+		plain, err := w.box.Open(req.Assertion, assertionPurpose)
 		if err != nil {
 			return outcome{}, fmt.Errorf("open the stored user token: %w", outlook.ErrPermission)
 		}
 		assertion = string(plain)
 	}
-	mb, err := s.open(ctx, MailboxUser{TenantID: req.TenantID, ObjectID: user.ObjectID, Assertion: assertion})
+	mb, err := w.open(ctx, MailboxUser{TenantID: req.TenantID, ObjectID: user.ObjectID, Assertion: assertion})
 	if err != nil {
 		return outcome{}, fmt.Errorf("open mailbox: %w", err)
 	}
@@ -138,7 +150,7 @@ func (s *Service) work(ctx context.Context, req crm.TrackRequest) (outcome, erro
 			return outcome{}, fmt.Errorf("resolve item id: %w", err)
 		}
 	}
-	t := &task{svc: s, req: req, user: user, mb: mb, kind: kind, itemID: itemID}
+	t := &task{w: w, req: req, user: user, mb: mb, kind: kind, itemID: itemID}
 	var res outcome
 	if req.Action == crm.ActionUntrack {
 		res, err = t.untrack(ctx)

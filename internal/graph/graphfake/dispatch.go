@@ -260,7 +260,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	var in io.Reader = io.LimitReader(r.Body, maxBody)
+	in := io.LimitReader(r.Body, maxBody)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(in)
 		if err != nil {

@@ -262,11 +262,11 @@ func saveToSentItems(fields map[string]json.RawMessage) (bool, error) {
 func (s *Server) deliverMail(mb *mailbox, m outlook.Message, save bool) (*item, error) {
 	rcpts := uniqueAddresses(m.To, m.Cc, m.Bcc)
 	if len(rcpts) == 0 {
-		return nil, fmt.Errorf("At least one recipient is not valid: a message needs a recipient.")
+		return nil, fmt.Errorf("At least one recipient is not valid: a message needs a recipient.") //nolint:staticcheck // ST1005: Graph's own message, word for word
 	}
 	for _, a := range rcpts {
 		if !strings.Contains(a, "@") {
-			return nil, fmt.Errorf("At least one recipient is not valid: %q is not an email address.", a)
+			return nil, fmt.Errorf("At least one recipient is not valid: %q is not an email address.", a) //nolint:staticcheck // ST1005: Graph's own message, word for word
 		}
 	}
 	now := s.now().UTC().Truncate(time.Second) // Graph's instants are whole seconds

@@ -117,6 +117,7 @@ type wireRecipient struct {
 	EmailAddress wireEmail `json:"emailAddress"`
 }
 
+// wireEmail is Graph's email address as a client sends it.
 type wireEmail struct {
 	Name    string `json:"name"`
 	Address string `json:"address"`

@@ -73,10 +73,10 @@ var (
 	ErrTooManySubscriptions = errors.New("the mailbox has as many change-notification subscriptions as Graph allows")
 	// ErrValidationFailed: Graph's validation request to the notification or lifecycle URL did not get
 	// the token back in time, so Graph created nothing (400 Bad Request).
-	ErrValidationFailed = errors.New("Microsoft Graph could not validate the notification URL")
+	ErrValidationFailed = errors.New("Microsoft Graph could not validate the notification URL") //nolint:staticcheck // ST1005: it starts with a name
 	// ErrDelegatedOnly: Graph allows this subscription (To Do tasks) only on behalf of a signed-in user,
 	// and the mailbox was opened with the app's own permissions.
-	ErrDelegatedOnly = errors.New("Microsoft Graph allows this subscription only with delegated permissions")
+	ErrDelegatedOnly = errors.New("Microsoft Graph allows this subscription only with delegated permissions") //nolint:staticcheck // ST1005: it starts with a name
 )
 
 // ConflictError is Graph's 409 for a duplicate subscription. Graph's message names the subscription

@@ -1,66 +1,48 @@
-// Package trackingtest runs the tracking pipeline for tests of the packages built on it: the tracking
-// service with River working its jobs on the test's database, and the real Graph SDK talking to a fake
-// Graph over HTTP.
+// Package trackingtest runs the service for tests of the packages built on it: the whole service as
+// serve builds it (service.New) on the test's database, with River working its jobs, and the real Graph
+// SDK talking to a fake Graph over HTTP. The scheduler runs only when a test calls it.
 package trackingtest
 
 import (
 	"bytes"
 	"context"
+	"io"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
-	"github.com/crmsync/crmsync/internal/graph"
+	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
-	"github.com/crmsync/crmsync/internal/jobs"
-	"github.com/crmsync/crmsync/internal/secretbox"
+	"github.com/crmsync/crmsync/internal/service"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/tracking"
 )
 
-// Pipeline is a running tracking pipeline.
+// Pipeline is a running service and the fake Graph it talks to.
 type Pipeline struct {
-	Service *tracking.Service
-	Fake    *graphfake.Server
-	Graph   *graph.Client
+	*service.Service
+	Fake *graphfake.Server
 }
 
-// Start runs the pipeline on s until the test ends.
+// Start runs the service on s until the test ends.
 func Start(t testing.TB, s *store.Store) Pipeline {
 	t.Helper()
 	ctx := context.Background()
 	fake, url := graphfake.Start(t)
-	client, err := graph.NewClient(graph.Options{BaseURL: url, DevToken: "test"})
+	cfg, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
-		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
-	}
-	box, err := secretbox.New(bytes.Repeat([]byte{1}, 32))
+	svc, err := service.New(ctx, cfg, service.Options{Store: s, EncryptionKey: bytes.Repeat([]byte{1}, 32), GraphURL: url, DevToken: "test",
+		ManualSchedule: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := tracking.New(s, open, box, nil)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, tracking.NewWorker(svc))
-	if err := jobs.Migrate(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.New(s, jobs.Options{Workers: workers, Queues: map[string]int{tracking.Queue: 8}, PollInterval: 20 * time.Millisecond,
-		JobTimeout: time.Minute, RescueAfter: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetQueue(q)
-	if err := q.Start(ctx); err != nil {
+	if err := svc.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = q.Stop(stopCtx)
+		_ = svc.Stop(stopCtx)
 	})
-	return Pipeline{Service: svc, Fake: fake, Graph: client}
+	return Pipeline{Service: svc, Fake: fake}
 }

@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// service is crmsync running as a child process.
-type service struct {
+// child is crmsync running as a child process.
+type child struct {
 	cmd    *exec.Cmd
 	base   string
 	logs   *logBuffer
@@ -26,7 +26,7 @@ type service struct {
 
 // startService runs `crmsync serve` in local mode on addr and waits until it is ready. Cancelling ctx
 // sends it SIGTERM, as stop does.
-func startService(ctx context.Context, cfg Config, addr, dataDir, graphURL string) (*service, error) {
+func startService(ctx context.Context, cfg Config, addr, dataDir, graphURL string) (*child, error) {
 	cmd := exec.CommandContext(ctx, cfg.Executable, "serve")
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 30 * time.Second
@@ -36,7 +36,7 @@ func startService(ctx context.Context, cfg Config, addr, dataDir, graphURL strin
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start crmsync: %w", err)
 	}
-	s := &service{cmd: cmd, base: "http://" + addr, logs: logs, exited: make(chan struct{})}
+	s := &child{cmd: cmd, base: "http://" + addr, logs: logs, exited: make(chan struct{})}
 	go func() {
 		s.err = cmd.Wait()
 		close(s.exited)
@@ -66,7 +66,7 @@ func serviceEnv(environ []string, addr, dataDir, graphURL, databaseURL string) [
 }
 
 // waitReady polls /readyz until it answers 200, the process ends, or the timeout passes.
-func (s *service) waitReady(ctx context.Context, timeout time.Duration) error {
+func (s *child) waitReady(ctx context.Context, timeout time.Duration) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -89,7 +89,7 @@ func (s *service) waitReady(ctx context.Context, timeout time.Duration) error {
 
 // stop ends the service gracefully with SIGTERM, killing it if it has not stopped within 30 seconds, and
 // reports how it ended. Calling it again returns the same answer.
-func (s *service) stop() error {
+func (s *child) stop() error {
 	s.stopOnce.Do(func() {
 		select {
 		case <-s.exited:

@@ -1,0 +1,215 @@
+// Package service builds crmsync's working parts in one place, in one go: the Graph client, the use
+// cases, River's workers and queue, and what the HTTP API needs of them. `crmsync serve`, the tests that
+// need a whole service and `crmsync bench` all call New, so that what is tested and measured is what
+// production runs.
+//
+// Nothing is set after construction: the workers are built first and enqueue from inside their jobs
+// through River's client in the job's context (jobs.InJob); what enqueues from outside a job (the API's
+// clicks and synchronization requests) is built after the queue, with it.
+package service
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/crmsync/crmsync/internal/api"
+	"github.com/crmsync/crmsync/internal/config"
+	"github.com/crmsync/crmsync/internal/graph"
+	"github.com/crmsync/crmsync/internal/jobs"
+	"github.com/crmsync/crmsync/internal/mailsync"
+	"github.com/crmsync/crmsync/internal/records"
+	"github.com/crmsync/crmsync/internal/secretbox"
+	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/tenants"
+	"github.com/crmsync/crmsync/internal/tracking"
+)
+
+// The graph package's Mailbox is what tracking needs, and, through graphMailReader, what the delta
+// engine reads, and what the items engine synchronizes.
+var (
+	_ tracking.Mailbox    = (*graph.Mailbox)(nil)
+	_ mailsync.MailReader = graphMailReader{}
+	_ mailsync.Items      = (*graph.Mailbox)(nil)
+)
+
+// The queues of a process and how many jobs of each run at once. The default queue runs the scheduler.
+const (
+	trackingWorkers = 32
+	syncWorkers     = 16
+	defaultWorkers  = 8
+	// pollInterval: a click should be picked up at once, and polling is the only wake-up through
+	// database/sql.
+	pollInterval = 50 * time.Millisecond
+)
+
+// Options are what New needs besides the configuration: what the caller works out at start (local mode's
+// key, Graph and token), and the few knobs the benchmark and the tests turn. Zero knobs are production's.
+type Options struct {
+	Store *store.Store
+	// EncryptionKey seals the users' tokens kept for jobs (config's, or local mode's generated one).
+	EncryptionKey []byte
+	// GraphURL is where Microsoft Graph is: config's, or the demo mailbox's in local mode.
+	GraphURL string
+	// DevToken, in local mode, is the static token a fake Graph accepts instead of Entra credentials.
+	DevToken string
+	Logger   *slog.Logger
+
+	// SyncWorkers is how many mailbox synchronizations run at once (0: 16).
+	SyncWorkers int
+	// ScheduleClock is the scheduler's clock (nil: time.Now).
+	ScheduleClock func() time.Time
+	// ManualSchedule leaves the scheduler to the caller (Service.Scheduler.Schedule) instead of River's
+	// periodic job every 30 seconds: the benchmark starts each cycle itself, and tests that synchronize
+	// by hand want no pass of their own.
+	ManualSchedule bool
+}
+
+// Service is crmsync's background side and the use cases the API calls.
+type Service struct {
+	Store   *store.Store
+	Queue   *jobs.Queue
+	Graph   *graph.Client
+	Records *records.Service
+	Tenants *tenants.Service
+	// Tracking accepts Track, Set Regarding and Untrack clicks.
+	Tracking *tracking.Service
+	// Auto accepts what automatic tracking picks, from inside synchronization jobs.
+	Auto *tracking.Auto
+	// SyncRequests start client-mode passes acting as the user (POST /api/v1/sync).
+	SyncRequests *mailsync.ClientRequests
+	// Scheduler enqueues the due mailboxes; River runs it every 30 seconds unless ManualSchedule is set.
+	Scheduler *mailsync.Scheduler
+	// CheckMailbox opens a user's mailbox app-only, for an admin's test before enabling it.
+	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
+}
+
+// New builds the service on an open, migrated store: the Graph client, the use cases, the workers and
+// River's queue (whose own tables it migrates). It starts nothing; Start does.
+func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db := o.Store
+	box, err := secretbox.New(o.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	client, err := graph.NewClient(graphOptions(cfg, o, logger))
+	if err != nil {
+		return nil, fmt.Errorf("graph client: %w", err)
+	}
+	user := func(tenantID, objectID, assertion string) graph.User {
+		return graph.User{TenantID: tenantID, ObjectID: objectID, Assertion: assertion}
+	}
+	openTracked := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
+		return client.Mailbox(user(u.TenantID, u.ObjectID, u.Assertion))
+	}
+	readMail := func(ctx context.Context, m mailsync.Mailbox) (mailsync.MailReader, error) {
+		mb, err := client.Mailbox(user(m.TenantID, m.ObjectID, m.Assertion))
+		if err != nil {
+			return nil, err
+		}
+		return graphMailReader{mb}, nil
+	}
+	openItems := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
+		return client.Mailbox(user(m.TenantID, m.ObjectID, m.Assertion))
+	}
+	recs := records.New(db, nil)
+
+	// The workers. Mailbox synchronization: the scheduler runs on River's leader; one unique job per
+	// mailbox; a pass reads the mail folders' deltas and auto-tracks through the same worker as a
+	// click, then synchronizes calendar, contacts and To Do both ways.
+	auto := tracking.NewAuto(db, box)
+	syncer := mailsync.Passes{
+		mailsync.NewDeltaEngine(db, readMail, auto, logger),
+		mailsync.NewItemsEngine(db, recs, openItems, logger),
+	}
+	scheduler := mailsync.NewScheduler(db, o.ScheduleClock, logger)
+	registry := river.NewWorkers()
+	river.AddWorker(registry, tracking.NewWorker(db, recs, openTracked, box, logger))
+	river.AddWorker(registry, mailsync.NewWorker(db, syncer, box, nil, logger))
+	river.AddWorker(registry, mailsync.NewSchedulerWorker(scheduler))
+
+	if err := jobs.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	var periodic []*river.PeriodicJob
+	if !o.ManualSchedule {
+		periodic = append(periodic, scheduler.PeriodicJob(cfg.ScheduleInterval))
+	}
+	queue, err := jobs.New(db, jobs.Options{
+		Workers:      registry,
+		Queues:       map[string]int{tracking.Queue: trackingWorkers, mailsync.Queue: cmp.Or(o.SyncWorkers, syncWorkers), river.QueueDefault: defaultWorkers},
+		PollInterval: pollInterval,
+		JobTimeout:   cfg.JobTimeout,
+		RescueAfter:  cfg.JobTimeout + cfg.JobTimeout/2,
+		PeriodicJobs: periodic,
+		Logger:       logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// What enqueues from outside a job, with the queue.
+	return &Service{
+		Store:        db,
+		Queue:        queue,
+		Graph:        client,
+		Records:      recs,
+		Tenants:      tenants.New(db, cfg.Tenants),
+		Tracking:     tracking.New(db, recs, queue, openTracked, box, logger),
+		Auto:         auto,
+		SyncRequests: mailsync.NewClientRequests(db, queue, box),
+		Scheduler:    scheduler,
+		CheckMailbox: func(ctx context.Context, tenantID, objectID string) error {
+			mb, err := client.Mailbox(user(tenantID, objectID, ""))
+			if err != nil {
+				return err
+			}
+			return mb.Check(ctx)
+		},
+	}, nil
+}
+
+// graphOptions is how the service reaches Microsoft Graph: the configuration's app registration and
+// authority, at o's URL, with o's development token in local mode.
+func graphOptions(cfg config.Config, o Options, logger *slog.Logger) graph.Options {
+	return graph.Options{BaseURL: o.GraphURL, Authority: cfg.Authority, ClientID: cfg.ClientID,
+		ClientSecret: cfg.ClientSecret, ClientCertPath: cfg.ClientCert, DevToken: o.DevToken, Logger: logger}
+}
+
+// API fills in the parts of the HTTP API's deps that come from the service: the store and the use cases.
+// The caller adds what is the API's own (the token validator, limits, pages).
+func (s *Service) API(d api.Deps) api.Deps {
+	d.Store, d.Records, d.Tenants = s.Store, s.Records, s.Tenants
+	d.Tracker, d.SyncRequests, d.CheckMailbox = s.Tracking, s.SyncRequests, s.CheckMailbox
+	return d
+}
+
+// Start rescues the jobs a killed process left running (SQLite) and starts working jobs. River stops when
+// Stop is called, not when ctx ends, so that running jobs can finish.
+func (s *Service) Start(ctx context.Context) error { return s.Queue.Start(context.WithoutCancel(ctx)) }
+
+// Stop stops taking jobs and waits for the running ones, or for ctx to end, when they are cancelled and
+// retried later.
+func (s *Service) Stop(ctx context.Context) error {
+	if err := s.Queue.Stop(ctx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	return nil
+}
+
+// graphMailReader gives the delta engine Graph's delta pages in its own type, so that package mailsync
+// does not depend on the Graph SDK.
+type graphMailReader struct{ *graph.Mailbox }
+
+func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string) (mailsync.DeltaPage, error) {
+	p, err := g.Mailbox.MessagesDelta(ctx, folder, link)
+	return mailsync.DeltaPage(p), err
+}
