@@ -44,6 +44,11 @@ type Options struct {
 	// 10,000, Graph's limit per app per mailbox; with DevToken (a fake Graph, which has no such limit)
 	// the default is no bound.
 	RequestsPerTenMinutes int
+	// ExtensionRequests bounds the requests to open extensions (To Do stamps) made in one tenant in any
+	// ExtensionWindow. Default 455 per 10 seconds, Graph's limit per app and tenant
+	// (throttling-limits.md); negative for no bound.
+	ExtensionRequests int
+	ExtensionWindow   time.Duration
 	// HTTPClient is the base transport; Graph and Entra requests go through it. Default: 30s timeout.
 	HTTPClient *http.Client
 	// Logger receives diagnostics. Default: slog.Default().
@@ -59,7 +64,11 @@ const (
 	defaultMaxConcurrent = 4
 	// defaultRequestsPerTenMinutes is Graph's limit of requests per ten minutes per app and mailbox.
 	defaultRequestsPerTenMinutes = 10000
-	defaultTimeout               = 30 * time.Second
+	// defaultExtensionRequests per defaultExtensionWindow is Graph's limit of requests to open and schema
+	// extensions per app and tenant.
+	defaultExtensionRequests = 455
+	defaultExtensionWindow   = 10 * time.Second
+	defaultTimeout           = 30 * time.Second
 
 	// oboSessionTTL bounds how long an on-behalf-of session stays cached: the user's assertion has expired
 	// by then, so the session could not mint another token anyway.
@@ -126,6 +135,13 @@ func NewClient(opts Options) (*Client, error) {
 		budget = defaultRequestsPerTenMinutes
 	}
 	c.limits = newLimiter(size, budget)
+	c.limits.extRequests, c.limits.extWindow = opts.ExtensionRequests, opts.ExtensionWindow
+	if c.limits.extRequests == 0 {
+		c.limits.extRequests = defaultExtensionRequests
+	}
+	if c.limits.extWindow <= 0 {
+		c.limits.extWindow = defaultExtensionWindow
+	}
 
 	base, err := url.Parse(c.baseURL)
 	if err != nil || base.Host == "" {
@@ -205,6 +221,7 @@ func (c *Client) Mailbox(u User) (*Mailbox, error) {
 		user:      u.ObjectID,
 		delegated: u.Assertion != "",
 		sem:       c.limits.gate(u.TenantID + "/" + u.ObjectID),
+		ext:       c.limits.extensionGate(u.TenantID),
 		log:       c.log.With("user", u.ObjectID),
 		now:       c.now,
 	}, nil
