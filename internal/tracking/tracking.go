@@ -61,4 +61,4 @@ func New(s *store.Store, open OpenMailbox, box *secretbox.Box, logger *slog.Logg
 func (s *Service) SetQueue(q *jobs.Queue) { s.queue = q }
 
 // assertionPurpose binds sealed assertions to their use.
-const assertionPurpose = "tracking:user-assertion"
+const assertionPurpose = store.PurposeTrackAssertion
