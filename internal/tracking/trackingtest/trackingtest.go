@@ -26,15 +26,22 @@ type Pipeline struct {
 	Graph   *graph.Client
 }
 
-// Start runs the pipeline on s until the test ends.
+// Start runs the pipeline on s until the test ends, with a Graph client that sends a development token.
 func Start(t testing.TB, s *store.Store) Pipeline {
 	t.Helper()
-	ctx := context.Background()
 	fake, url := graphfake.Start(t)
 	client, err := graph.NewClient(graph.Options{BaseURL: url, DevToken: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return StartWith(t, s, fake, client)
+}
+
+// StartWith runs the pipeline on s until the test ends, with a Graph client of the test's making that
+// talks to fake (one that authenticates through a stand-in for Entra, say).
+func StartWith(t testing.TB, s *store.Store, fake *graphfake.Server, client *graph.Client) Pipeline {
+	t.Helper()
+	ctx := context.Background()
 	open := func(ctx context.Context, u tracking.MailboxUser) (tracking.Mailbox, error) {
 		return client.Mailbox(graph.User{TenantID: u.TenantID, ObjectID: u.ObjectID, Assertion: u.Assertion})
 	}
