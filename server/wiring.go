@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/jobs"
@@ -33,6 +34,21 @@ func (g graphMailReader) MessagesDelta(ctx context.Context, folder, link string)
 	return mailsync.DeltaPage(p), err
 }
 
+// credentialHealth is /readyz's view of the Graph client's identity; nil when it has none.
+func credentialHealth(client *graph.Client) func() api.CredentialHealth {
+	if _, ok := client.IdentityStatus(); !ok {
+		return nil
+	}
+	return func() api.CredentialHealth {
+		st, _ := client.IdentityStatus()
+		h := api.CredentialHealth{Kind: st.Kind, State: st.State, Error: st.Error}
+		if !st.Since.IsZero() {
+			h.Since = &st.Since
+		}
+		return h
+	}
+}
+
 // defaultGraphURL is Microsoft Graph itself; in local mode it means "use the demo mailbox".
 const defaultGraphURL = "https://graph.microsoft.com/v1.0"
 
@@ -45,17 +61,28 @@ type workers struct {
 	syncRequests *mailsync.ClientRequests
 	// checkMailbox opens a user's mailbox app-only, for an admin's test before enabling it.
 	checkMailbox func(ctx context.Context, tenantID, objectID string) error
+	// graph is the Graph client, whose managed or workload identity serve watches and /readyz reports.
+	graph *graph.Client
+}
+
+// graphOptions is how the Graph client authenticates as the app registration.
+func graphOptions(cfg config.Config) graph.Options {
+	c := cfg.Credential
+	return graph.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Credential: c.Kind,
+		ClientSecret: cfg.ClientSecret, ClientCertPath: cfg.ClientCert, ManagedIdentityClientID: c.ManagedIdentityClientID,
+		FederatedTokenFile: c.FederatedTokenFile, WorkloadClientID: c.WorkloadClientID, WorkloadTenantID: c.WorkloadTenantID}
 }
 
 // newWorkers builds the Graph client, the tracking service and the River queue. graphURL is where Graph
-// is; devToken, in local mode, replaces Entra credentials.
-func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []byte, graphURL, devToken string, logger *slog.Logger) (*workers, error) {
-	box, err := secretbox.New(key)
+// is; devToken, in local mode, replaces Entra credentials; keys seal user tokens (the first seals).
+func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, keys [][]byte, graphURL, devToken string, logger *slog.Logger) (*workers, error) {
+	box, err := secretbox.New(keys...)
 	if err != nil {
 		return nil, err
 	}
-	client, err := graph.NewClient(graph.Options{BaseURL: graphURL, Authority: cfg.Authority, ClientID: cfg.ClientID,
-		ClientSecret: cfg.ClientSecret, ClientCertPath: cfg.ClientCert, DevToken: devToken, Logger: logger})
+	opts := graphOptions(cfg)
+	opts.BaseURL, opts.DevToken, opts.Logger = graphURL, devToken, logger
+	client, err := graph.NewClient(opts)
 	if err != nil {
 		return nil, fmt.Errorf("graph client: %w", err)
 	}
@@ -112,5 +139,5 @@ func newWorkers(ctx context.Context, cfg config.Config, db *store.Store, key []b
 		}
 		return mb.Check(ctx)
 	}
-	return &workers{queue: queue, tracking: svc, syncRequests: syncRequests, checkMailbox: check}, nil
+	return &workers{queue: queue, tracking: svc, syncRequests: syncRequests, checkMailbox: check, graph: client}, nil
 }
