@@ -1,7 +1,8 @@
 // Package taskpane embeds the Outlook add-in's built web files: the taskpane (taskpane.html), the
-// ribbon's function file (commands.html), their hashed assets and the add-in's icons. They are
-// TypeScript sources in this folder, built by Vite into dist/ (make builds them before any Go build:
-// cd taskpane && npm ci && npm run build); dist/ is a build output and is not committed.
+// ribbon's function file (commands.html), the sign-in page of Office's dialog (auth.html), their hashed
+// assets and the add-in's icons. They are TypeScript sources in this folder, built by Vite into dist/
+// (make builds them before any Go build: cd taskpane && npm ci && npm run build); dist/ is a build
+// output and is not committed.
 package taskpane
 
 import (
