@@ -87,6 +87,7 @@ func (s *Server) routes() {
 	v1.POST("/admin/mailboxes/:userId/disable", s.requireAdmin, s.disableMailbox)
 
 	if s.deps.Tracker != nil {
+		v1.GET("/track", s.listTrack)
 		v1.POST("/track", s.postTrack)
 		v1.GET("/track/:id", s.getTrack)
 		v1.GET("/track/:id/events", s.trackEvents)

@@ -15,8 +15,10 @@ import (
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/identity/identitytest"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
+	"github.com/crmsync/crmsync/internal/tracking"
 )
 
 // env is an API server on a real database with a local token issuer that it fetches keys from over HTTP.
@@ -151,4 +153,10 @@ func (e *env) seedRecord(token, typ string, body map[string]any) crm.Record {
 	var rec crm.Record
 	e.do(http.MethodPost, "/api/v1/records/"+typ, token, body).want(http.StatusCreated, &rec)
 	return rec
+}
+
+// withTracker routes the tracking endpoints over the store, with no job queue and no Graph: enough to
+// read the caller's requests and to refuse bad clicks before anything is queued.
+func withTracker() option {
+	return func(d *api.Deps) { d.Tracker = tracking.New(d.Store, records.New(d.Store, nil), nil, nil, nil, nil) }
 }

@@ -170,17 +170,12 @@ func (s *Store) Activities(ctx context.Context, q ActivityQuery) ([]crm.Activity
 		args = append(args, q.Regarding.Type, q.Regarding.ID)
 	}
 	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
+		at, id, err := decodeTimeCursor(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		// The cursor carries the creation time in SortName for activities.
 		where = append(where, `(a.created_at < ? OR (a.created_at = ? AND a.id < ?))`)
-		at, perr := time.Parse(time.RFC3339Nano, c.SortName)
-		if perr != nil {
-			return nil, "", crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
-		}
-		args = append(args, at.UTC(), at.UTC(), c.ID)
+		args = append(args, at, at, id)
 	}
 	args = append(args, q.Limit+1)
 	var rows []activityRow
@@ -192,7 +187,7 @@ func (s *Store) Activities(ctx context.Context, q ActivityQuery) ([]crm.Activity
 	next := ""
 	if len(rows) > q.Limit {
 		last := rows[q.Limit-1]
-		next = encodeCursor(cursor{SortName: last.CreatedAt.UTC().Format(time.RFC3339Nano), ID: last.ID})
+		next = encodeTimeCursor(last.CreatedAt, last.ID)
 		rows = rows[:q.Limit]
 	}
 	list := make([]crm.Activity, 0, len(rows))

@@ -295,6 +295,25 @@ func decodeCursor(s string) (cursor, error) {
 	return c, nil
 }
 
+// encodeTimeCursor is the cursor of a list ordered by a time, newest first, then by id: the last item's
+// time (kept in the cursor's name member) and id.
+func encodeTimeCursor(at time.Time, id string) string {
+	return encodeCursor(cursor{SortName: at.UTC().Format(time.RFC3339Nano), ID: id})
+}
+
+// decodeTimeCursor reads a cursor of encodeTimeCursor.
+func decodeTimeCursor(s string) (time.Time, string, error) {
+	c, err := decodeCursor(s)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	at, err := time.Parse(time.RFC3339Nano, c.SortName)
+	if err != nil {
+		return time.Time{}, "", crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
+	}
+	return at.UTC(), c.ID, nil
+}
+
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
