@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	v1.POST("/sync", s.postSync)
 	v1.GET("/sync-filters", s.listSyncFilters)
 	v1.POST("/sync-filters", s.createSyncFilter)
+	v1.POST("/sync-filters/preview", s.previewSyncFilter)
 	v1.GET("/sync-filters/:id", s.getSyncFilter)
 	v1.PUT("/sync-filters/:id", s.replaceSyncFilter)
 	v1.DELETE("/sync-filters/:id", s.deleteSyncFilter)

@@ -396,3 +396,43 @@ func (s *Store) CountRecords(ctx context.Context, tenantID, typeName string) (in
 	}
 	return n, nil
 }
+
+// scanBatch is how many records ScanRecords reads per query.
+const scanBatch = 500
+
+// ScanRecords calls fn with every live record of the scopes, by name, a batch at a time, until fn
+// returns an error (which ScanRecords returns). No scopes means no records.
+func (s *Store) ScanRecords(ctx context.Context, tenantID string, scopes []TypeScope, fn func(crm.Record) error) error {
+	if len(scopes) == 0 {
+		return nil
+	}
+	scope, scopeArgs := scopeClause("r", scopes)
+	var after *cursor
+	for {
+		where, args := `r.tenant_id = ? AND r.deleted_at IS NULL AND `+scope, append([]any{tenantID}, scopeArgs...)
+		if after != nil {
+			where += ` AND (r.sort_name > ? OR (r.sort_name = ? AND r.id > ?))`
+			args = append(args, after.SortName, after.SortName, after.ID)
+		}
+		var rows []recordRow
+		err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+prefixed("r.", recordColumns)+` FROM records r WHERE `+where+`
+			ORDER BY r.sort_name, r.id LIMIT ?`), append(args, scanBatch)...)
+		if err != nil {
+			return fmt.Errorf("scan records: %w", err)
+		}
+		for _, row := range rows {
+			rec, err := row.record()
+			if err != nil {
+				return err
+			}
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+		if len(rows) < scanBatch {
+			return nil
+		}
+		last := rows[len(rows)-1]
+		after = &cursor{SortName: last.SortName, ID: last.ID}
+	}
+}
