@@ -79,6 +79,7 @@ func (s *Server) routes() {
 	v1.PUT("/field-mappings", s.requireAdmin, s.putFieldMappings)
 	v1.GET("/admin/settings", s.requireAdmin, s.getAdminSettings)
 	v1.PUT("/admin/settings", s.requireAdmin, s.putAdminSettings)
+	v1.PATCH("/admin/settings", s.requireAdmin, s.patchAdminSettings)
 	v1.GET("/admin/field-security", s.requireAdmin, s.getFieldSecurity)
 	v1.PUT("/admin/field-security", s.requireAdmin, s.putFieldSecurity)
 	v1.GET("/admin/access", s.requireAdmin, s.getAccessLevels)

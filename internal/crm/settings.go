@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,6 +98,17 @@ type AdminSettingsInput struct {
 	MinSyncIntervalMinutes *int    `json:"minSyncIntervalMinutes"`
 	UntrackDeletes         *bool   `json:"untrackDeletes"`
 	TrackSentItems         *bool   `json:"trackSentItems"`
+}
+
+// Over returns the input completed by current: every member the input leaves out (or sends as null) keeps
+// current's value. It is the merge of PATCH /admin/settings, checked by Settings as a PUT is.
+func (in AdminSettingsInput) Over(current AdminSettings) AdminSettingsInput {
+	in.SyncMode = cmp.Or(in.SyncMode, &current.SyncMode)
+	in.DefaultAutoTrack = cmp.Or(in.DefaultAutoTrack, &current.DefaultAutoTrack)
+	in.MinSyncIntervalMinutes = cmp.Or(in.MinSyncIntervalMinutes, &current.MinSyncIntervalMinutes)
+	in.UntrackDeletes = cmp.Or(in.UntrackDeletes, &current.UntrackDeletes)
+	in.TrackSentItems = cmp.Or(in.TrackSentItems, &current.TrackSentItems)
+	return in
 }
 
 // Settings checks the input and returns the sync mode and the settings to store.
