@@ -21,9 +21,11 @@ func withSightTTL(ttl time.Duration) option {
 }
 
 type meView struct {
-	UserID   string          `json:"userId"`
-	SyncMode string          `json:"syncMode"`
-	Options  crm.UserOptions `json:"options"`
+	UserID      string          `json:"userId"`
+	SyncMode    string          `json:"syncMode"`
+	Options     crm.UserOptions `json:"options"`
+	MinInterval int             `json:"minSyncIntervalMinutes"`
+	TenantName  string          `json:"tenantName"`
 }
 
 func (e *env) me(token string) meView {

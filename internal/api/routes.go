@@ -67,6 +67,7 @@ func (s *Server) routes() {
 	// Synchronization settings: personal options and the manual Synchronize, filters, field mappings,
 	// and the admin settings and security the synchronization obeys.
 	v1.PUT("/me/options", s.putMyOptions)
+	v1.GET("/me/mailbox", s.getMyMailbox)
 	v1.POST("/sync", s.postSync)
 	v1.GET("/sync-filters", s.listSyncFilters)
 	v1.POST("/sync-filters", s.createSyncFilter)

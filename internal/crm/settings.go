@@ -48,13 +48,17 @@ type OptionsInput struct {
 	AutoTrack           *string `json:"autoTrack"`
 }
 
+// LowestSyncInterval is the shortest synchronization interval, in minutes, a user of the tenant may
+// choose.
+func (s TenantSettings) LowestSyncInterval() int { return max(1, s.MinSyncIntervalMinutes) }
+
 // Options checks the input against the tenant's settings and returns the options to store (zero values
 // for "the tenant's default").
 func (in OptionsInput) Options(s TenantSettings) (UserOptions, error) {
 	var out UserOptions
 	var errs []FieldError
 	if in.SyncIntervalMinutes != nil {
-		lowest := max(1, s.MinSyncIntervalMinutes)
+		lowest := s.LowestSyncInterval()
 		if n := *in.SyncIntervalMinutes; n < lowest || n > MaxSyncIntervalMinutes {
 			errs = append(errs, FieldError{"syncIntervalMinutes", fmt.Sprintf("must be a whole number of minutes from %d (your organisation's minimum) to %d", lowest, MaxSyncIntervalMinutes)})
 		} else {

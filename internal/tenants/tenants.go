@@ -107,3 +107,8 @@ func (s *Service) PatchSettings(ctx context.Context, tenantID string, in crm.Adm
 	})
 	return out, err
 }
+
+// Mailbox returns the synchronization health of the actor's own mailbox.
+func (s *Service) Mailbox(ctx context.Context, actor crm.Actor) (store.Mailbox, error) {
+	return s.store.Mailbox(ctx, actor.TenantID, actor.UserID)
+}
