@@ -38,6 +38,33 @@ func New(s *store.Store, now func() time.Time) *Service {
 	return &Service{store: s, now: now}
 }
 
+// EntityTypes returns the tenant's record types, each field with what the actor's field security lets
+// them do with it.
+func (s *Service) EntityTypes(ctx context.Context, actor crm.Actor) ([]crm.EntityType, error) {
+	rules, err := s.Rules(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]crm.EntityType, len(rules.types))
+	for i, t := range rules.types {
+		out[i] = rules.WithAccess(t)
+	}
+	return out, nil
+}
+
+// EntityType returns one of the tenant's record types, as EntityTypes shows it.
+func (s *Service) EntityType(ctx context.Context, actor crm.Actor, name string) (crm.EntityType, error) {
+	rules, err := s.Rules(ctx, actor)
+	if err != nil {
+		return crm.EntityType{}, err
+	}
+	t, err := rules.EntityType(name)
+	if err != nil {
+		return crm.EntityType{}, err
+	}
+	return rules.WithAccess(t), nil
+}
+
 // maxSearchLength bounds a search's text.
 const maxSearchLength = 200
 
