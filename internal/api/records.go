@@ -106,7 +106,7 @@ func (s *Server) respondRecordPage(c *gin.Context, search string, types []string
 		return
 	}
 	items, next, err := s.deps.Records.Search(c.Request.Context(), callerOf(c).Actor, records.Query{Search: search, Types: types,
-		Limit: limit, Cursor: cursor})
+		Sort: c.Query("sort"), Limit: limit, Cursor: cursor})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -18,6 +18,8 @@ package records
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
@@ -73,6 +75,9 @@ const maxSearchLength = 200
 type Query struct {
 	Search string
 	Types  []string
+	// Sort orders the results: store.SortName (the default), SortNameDesc, SortUpdatedAt or
+	// SortUpdatedAtDesc.
+	Sort   string
 	Limit  int
 	Cursor string
 }
@@ -82,6 +87,9 @@ type Query struct {
 func (s *Service) Search(ctx context.Context, actor crm.Actor, q Query) ([]crm.Record, string, error) {
 	if len(q.Search) > maxSearchLength {
 		return nil, "", crm.Invalid("the search is too long", crm.FieldError{Field: "search", Message: "must be at most 200 characters"})
+	}
+	if q.Sort != "" && !slices.Contains(store.RecordSorts, q.Sort) {
+		return nil, "", crm.Invalid("the sort is not valid", crm.FieldError{Field: "sort", Message: "must be one of " + strings.Join(store.RecordSorts, ", ")})
 	}
 	rules, err := s.Rules(ctx, actor)
 	if err != nil {
@@ -97,7 +105,7 @@ func (s *Service) Search(ctx context.Context, actor crm.Actor, q Query) ([]crm.R
 		}
 	}
 	items, next, err := s.store.SearchRecords(ctx, store.RecordQuery{TenantID: actor.TenantID, Search: q.Search,
-		Scopes: rules.ReadScopes(types), Limit: q.Limit, Cursor: q.Cursor, HiddenEmailFields: rules.HiddenEmailFields()})
+		Scopes: rules.ReadScopes(types), Sort: q.Sort, Limit: q.Limit, Cursor: q.Cursor, HiddenEmailFields: rules.HiddenEmailFields()})
 	if err != nil {
 		return nil, "", err
 	}
