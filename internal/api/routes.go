@@ -21,6 +21,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(s.deps.Metrics.Handler()))
 	e.GET("/manifest.xml", s.manifest)
+	e.GET("/manifest.json", s.manifestJSON)
 	if s.deps.Taskpane != nil {
 		// The taskpane's files, and GET /taskpane/config.json (its sign-in settings), which taskpaneFile
 		// hands to taskpaneConfig: gin cannot route a fixed path beside a catch-all.
@@ -85,6 +86,8 @@ func (s *Server) routes() {
 	v1.PUT("/admin/field-security", s.requireAdmin, s.putFieldSecurity)
 	v1.GET("/admin/access", s.requireAdmin, s.getAccessLevels)
 	v1.PUT("/admin/access", s.requireAdmin, s.putAccessLevels)
+	v1.GET("/admin/deployment", s.requireAdmin, s.getDeployment)
+	v1.POST("/admin/deployment/check", s.requireAdmin, s.checkDeployment)
 	v1.GET("/admin/mailboxes", s.requireAdmin, s.listMailboxes)
 	v1.POST("/admin/mailboxes/:userId/test-enable", s.requireAdmin, s.testEnableMailbox)
 	v1.POST("/admin/mailboxes/:userId/disable", s.requireAdmin, s.disableMailbox)
