@@ -7,6 +7,7 @@ import type {
   AccessLevels,
   Activity,
   AdminSettings,
+  AdminSettingsPatch,
   CrmRecord,
   Deployment,
   DeploymentCheck,
@@ -24,6 +25,7 @@ import type {
   RecordInput,
   SyncFilter,
   SyncFilterInput,
+  SyncFilterPreviewInput,
   TrackListItem,
   TrackState,
 } from './types.ts';
@@ -72,14 +74,14 @@ export interface CrmEndpoints {
   replaceSyncFilter(id: string, input: SyncFilterInput): Promise<SyncFilter>;
   deleteSyncFilter(id: string): Promise<void>;
   /** previewSyncFilter counts what a filter picks for the caller now, with the first 25. */
-  previewSyncFilter(input: SyncFilterInput): Promise<FilterPreview>;
+  previewSyncFilter(input: SyncFilterPreviewInput): Promise<FilterPreview>;
 
   fieldMappings(itemKind?: string): Promise<Page<FieldMapping>>;
   putFieldMappings(changes: FieldMappingChange[]): Promise<Page<FieldMapping>>;
 
   adminSettings(): Promise<AdminSettings>;
   /** patchAdminSettings merges the members given and answers the whole settings. */
-  patchAdminSettings(patch: Partial<AdminSettings>): Promise<AdminSettings>;
+  patchAdminSettings(patch: AdminSettingsPatch): Promise<AdminSettings>;
   /** putAdminSettings replaces the settings: every member is required. */
   putAdminSettings(settings: AdminSettings): Promise<AdminSettings>;
   mailboxes(): Promise<Page<Mailbox>>;

@@ -114,7 +114,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
     );
     const title = creating ? (system ? t.filters.newSystemTitle : t.filters.newTitle) : t.filters.editTitle(filter?.name ?? '');
     replace(root, pageHead(title, h('a', { href: listHash, class: 'button subtle' }, t.common.cancel)), form);
-    const builder: Builder = mountBuilder(builderBox, start.conditions, filterFields(start.recordType, types), () => undefined);
+    const builder: Builder = mountBuilder(builderBox, start.conditions ?? undefined, filterFields(start.recordType, types), () => undefined);
 
     const body = (): SyncFilterInput => ({
       name: name.value.trim(),

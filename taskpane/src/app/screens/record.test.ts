@@ -11,6 +11,7 @@ const account = {
   ownerId: 'u-bob',
   fields: { email: 'info@fabrikam.test', phone: '+1 425 555 0100', rating: 'a' },
   version: 3,
+  createdAt: '2026-02-01T00:00:00Z',
   updatedAt: '2026-03-01T00:00:00Z',
 };
 const noActivities = { items: [], nextCursor: '' };
