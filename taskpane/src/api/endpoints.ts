@@ -45,7 +45,7 @@ export interface ListOptions {
 
 /** The web app's calls. */
 export interface CrmEndpoints {
-  /** listRecords lists one type, optionally searched; sort=updated is sent for when the API offers it. */
+  /** listRecords lists one type, optionally searched, by name or the most recently updated first (sort=-updatedAt). */
   listRecords(type: string, opts?: ListOptions & { search?: string; sort?: RecordSort }): Promise<Page<CrmRecord>>;
   createRecord(type: string, input: RecordInput): Promise<CrmRecord>;
   /** updateRecord merges fields (null clears one) into the record at input.version; 409 when stale. */

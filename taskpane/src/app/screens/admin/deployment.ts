@@ -2,7 +2,7 @@
 // to download, the Application ID URI, the redirect URIs, the Graph permissions for the current mode — and a
 // check of the public URL and Graph credentials. #/admin/deployment
 
-import { ApiError, type Deployment, type DeploymentCheck } from '../../../api.ts';
+import type { Deployment, DeploymentCheck } from '../../../api.ts';
 import { h, replace } from '../../dom.ts';
 import { t } from '../../messages.ts';
 import type { Screen, ScreenDeps } from '../../screen.ts';
@@ -19,20 +19,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
     try {
       d = await deps.api.deployment();
     } catch (e) {
-      if (destroyed) return;
-      const missing = e instanceof ApiError && (e.status === 404 || e.status === 405);
-      // Without the endpoint, the XML manifest is still where it always was.
-      replace(
-        body,
-        missing
-          ? h(
-              'div',
-              { 'data-testid': 'deployment-unavailable' },
-              h('p', { class: 'hint' }, t.deployment.unavailable),
-              h('p', null, h('a', { href: '/manifest.xml', download: 'manifest.xml' }, t.deployment.xml)),
-            )
-          : problemView(e, deps, () => void read()),
-      );
+      if (!destroyed) replace(body, problemView(e, deps, () => void read()));
       return;
     }
     if (destroyed) return;
