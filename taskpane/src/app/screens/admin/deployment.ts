@@ -59,21 +59,25 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         { class: 'card', 'aria-labelledby': 'permissions-title' },
         h('h2', { id: 'permissions-title' }, t.deployment.permissions),
         h(
-          'table',
-          { class: 'table' },
+          'div',
+          { class: 'table-scroll' },
           h(
-            'thead',
-            null,
+            'table',
+            { class: 'table' },
             h(
-              'tr',
+              'thead',
               null,
-              [t.deployment.permission, t.deployment.type, t.deployment.why].map((c) => h('th', { scope: 'col' }, c)),
+              h(
+                'tr',
+                null,
+                [t.deployment.permission, t.deployment.type, t.deployment.why].map((c) => h('th', { scope: 'col' }, c)),
+              ),
             ),
-          ),
-          h(
-            'tbody',
-            null,
-            d.graphPermissions.map((p) => h('tr', null, h('td', null, h('code', null, p.name)), h('td', null, p.type), h('td', null, p.why))),
+            h(
+              'tbody',
+              null,
+              d.graphPermissions.map((p) => h('tr', null, h('td', null, h('code', null, p.name)), h('td', null, p.type), h('td', null, p.why))),
+            ),
           ),
         ),
       ),
