@@ -221,7 +221,7 @@ func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.R
 		if n, _ := res.RowsAffected(); n == 0 {
 			return tx.whyNotWritten(ctx, tenantID, current, current.Version)
 		}
-		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, current.ID); err != nil {
+		if err := tx.writeEmails(ctx, tenantID, current.ID, current.Type, nil); err != nil {
 			return fmt.Errorf("unindex emails of %s: %w", current.ID, err)
 		}
 		return nil
