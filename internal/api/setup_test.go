@@ -13,6 +13,7 @@ import (
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/api/openapitest"
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/deployment"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/identity/identitytest"
 	"github.com/crmsync/crmsync/internal/records"
@@ -159,4 +160,9 @@ func (e *env) seedRecord(token, typ string, body map[string]any) crm.Record {
 // read the caller's requests and to refuse bad clicks before anything is queued.
 func withTracker() option {
 	return func(d *api.Deps) { d.Tracker = tracking.New(d.Store, records.New(d.Store, nil), nil, nil, nil, nil) }
+}
+
+// withDeployment describes and checks the deployment with d.
+func withDeployment(d *deployment.Service) option {
+	return func(deps *api.Deps) { deps.Deployment = d }
 }
