@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -15,31 +14,6 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/storetest"
 )
-
-// pageThrough reads every page of a record list, limit at a time, and returns the records in the order
-// the pages gave them.
-func (e *env) pageThrough(token, path string, limit int) []crm.Record {
-	e.t.Helper()
-	var all []crm.Record
-	cursor := ""
-	for range 50 {
-		var p struct {
-			Items      []crm.Record
-			NextCursor string
-		}
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		e.do(http.MethodGet, path+sep+"limit="+strconv.Itoa(limit)+"&cursor="+url.QueryEscape(cursor), token, nil).want(http.StatusOK, &p)
-		all = append(all, p.Items...)
-		if cursor = p.NextCursor; cursor == "" {
-			return all
-		}
-	}
-	e.t.Fatalf("%s does not end", path)
-	return nil
-}
 
 // GET /records/{type} sorts by name or last change, either way up, and its cursor pages each order
 // without losing or repeating a record, ties included.
@@ -56,7 +30,7 @@ func TestRecordListSort(t *testing.T) {
 			e.do(http.MethodPatch, "/api/v1/records/account/"+r.ID, alice, map[string]any{"version": 1, "fields": map[string]any{"phone": "+1 555 0100"}}).
 				want(http.StatusOK, nil)
 		}
-		current := e.pageThrough(alice, "/api/v1/records/account", 7)
+		current := allPages[crm.Record](e, alice, "/api/v1/records/account", 7)
 		byName := func(a, b crm.Record) int {
 			return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.ID, b.ID))
 		}
@@ -81,7 +55,7 @@ func TestRecordListSort(t *testing.T) {
 					path += "?sort=" + url.QueryEscape(tc.sort)
 				}
 				for _, limit := range []int{1, 2, 3} {
-					got := e.pageThrough(alice, path, limit)
+					got := allPages[crm.Record](e, alice, path, limit)
 					if !slices.Equal(ids(got), ids(want)) {
 						t.Fatalf("limit %d: %v, want %v", limit, recNames(got), recNames(want))
 					}
@@ -89,7 +63,7 @@ func TestRecordListSort(t *testing.T) {
 			})
 		}
 		// The search across types takes the same orders.
-		got := e.pageThrough(alice, "/api/v1/records?type=account&sort=-name", 2)
+		got := allPages[crm.Record](e, alice, "/api/v1/records?type=account&sort=-name", 2)
 		if n := recNames(got); n[0] != "Tailspin" || n[len(n)-1] != "adatum" {
 			t.Fatalf("search by -name = %v", n)
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -165,4 +167,29 @@ func withTracker() option {
 // withDeployment describes and checks the deployment with d.
 func withDeployment(d *deployment.Service) option {
 	return func(deps *api.Deps) { deps.Deployment = d }
+}
+
+// allPages reads every page of a list, limit items at a time, following nextCursor, and returns the items
+// in the order the pages gave them.
+func allPages[T any](e *env, token, path string, limit int) []T {
+	e.t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	var all []T
+	cursor := ""
+	for range 100 {
+		var p struct {
+			Items      []T    `json:"items"`
+			NextCursor string `json:"nextCursor"`
+		}
+		e.do(http.MethodGet, path+sep+"limit="+strconv.Itoa(limit)+"&cursor="+url.QueryEscape(cursor), token, nil).want(http.StatusOK, &p)
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			return all
+		}
+	}
+	e.t.Fatalf("%s does not end", path)
+	return nil
 }

@@ -83,16 +83,8 @@ func TestTrackList(t *testing.T) {
 
 		// Two at a time, the pages join up to the whole list.
 		var paged []string
-		cursor := ""
-		for range 5 {
-			var p trackPage
-			e.do(http.MethodGet, "/api/v1/track?limit=2&cursor="+cursor, bob, nil).want(http.StatusOK, &p)
-			for _, it := range p.Items {
-				paged = append(paged, it.ID)
-			}
-			if cursor = p.NextCursor; cursor == "" {
-				break
-			}
+		for _, it := range allPages[trackItem](e, bob, "/api/v1/track", 2) {
+			paged = append(paged, it.ID)
 		}
 		if !slices.Equal(paged, want) {
 			t.Fatalf("paged = %v, want %v", paged, want)
