@@ -73,28 +73,30 @@ func (c Config) Describe(syncMode string) Description {
 	}
 }
 
+// graphUses are what crmsync does in mailboxes through Microsoft Graph (internal/graph), with the
+// permission each needs as a delegated and as an application permission.
+var graphUses = []struct{ delegated, application, why string }{
+	{"Mail.ReadWrite", "Mail.ReadWrite", "Track reads an email and stamps it (the CRM id and the Tracked to CRM category); synchronization reads Inbox and Sent Items for automatic tracking."},
+	{"Calendars.ReadWrite", "Calendars.ReadWrite", "Tracked meetings are read and stamped; CRM appointments picked by filters are written to calendars, and their changes read back."},
+	{"Contacts.ReadWrite", "Contacts.ReadWrite", "Tracked contacts are read and stamped; CRM contacts picked by filters are written to Outlook, and their changes read back."},
+	// To Do has its own application permission; its delegated one has no .All.
+	{"Tasks.ReadWrite", "Tasks.ReadWrite.All", "Tracked To Do tasks are read and stamped; CRM tasks picked by filters are written to Microsoft To Do, and their changes read back."},
+}
+
 // Permissions lists the Microsoft Graph permissions crmsync needs in a synchronization mode, as
 // internal/graph uses Graph: in client mode every call is made on behalf of the signed-in user
 // (delegated); in server mode the synchronization and Track run with the app's own credentials
 // (application), and users still sign in to the add-in and the web app.
 func Permissions(syncMode string) []Permission {
-	signIn := Permission{Name: "User.Read", Type: Delegated, Why: "Users sign in to the add-in and the web app, which read their profile."}
-	if syncMode == crm.SyncModeServer {
-		return []Permission{
-			signIn,
-			{Name: "Mail.ReadWrite", Type: Application, Why: "Track reads an email and stamps it (the CRM id and the Tracked to CRM category); synchronization reads Inbox and Sent Items for automatic tracking."},
-			{Name: "Calendars.ReadWrite", Type: Application, Why: "Tracked meetings are read and stamped; CRM appointments picked by filters are written to calendars, and their changes read back."},
-			{Name: "Contacts.ReadWrite", Type: Application, Why: "Tracked contacts are read and stamped; CRM contacts picked by filters are written to Outlook, and their changes read back."},
-			{Name: "Tasks.ReadWrite.All", Type: Application, Why: "CRM tasks picked by filters are written to Microsoft To Do (To Do's application permission), and their changes read back."},
+	out := []Permission{{Name: "User.Read", Type: Delegated, Why: "Users sign in to the add-in and the web app, which read their profile."}}
+	for _, u := range graphUses {
+		p := Permission{Name: u.delegated, Type: Delegated, Why: u.why}
+		if syncMode == crm.SyncModeServer {
+			p.Name, p.Type = u.application, Application
 		}
+		out = append(out, p)
 	}
-	return []Permission{
-		signIn,
-		{Name: "Mail.ReadWrite", Type: Delegated, Why: "Track reads an email and stamps it (the CRM id and the Tracked to CRM category); synchronization reads Inbox and Sent Items for automatic tracking."},
-		{Name: "Calendars.ReadWrite", Type: Delegated, Why: "Tracked meetings are read and stamped; CRM appointments picked by filters are written to the calendar, and their changes read back."},
-		{Name: "Contacts.ReadWrite", Type: Delegated, Why: "Tracked contacts are read and stamped; CRM contacts picked by filters are written to Outlook, and their changes read back."},
-		{Name: "Tasks.ReadWrite", Type: Delegated, Why: "Tracked To Do tasks are read and stamped; CRM tasks picked by filters are written to To Do, and their changes read back."},
-	}
+	return out
 }
 
 // hostOf is the host (and port) of a URL, "" when it has none.
