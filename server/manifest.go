@@ -72,9 +72,17 @@ func servedManifests(cfg config.Config) (xml, json []byte, err error) {
 
 var releaseTag = regexp.MustCompile(`^v([0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5})$`)
 
+// releaseVersion is the release tag given to `make release-binary VERSION=vX.Y.Z` (-X
+// main.releaseVersion), for builds where Go cannot read the tag from git, such as the container
+// image's, whose build context has no .git.
+var releaseVersion string
+
 // addinVersion is the add-in's version for this binary: a build at release tag vX.Y.Z gives X.Y.Z.0;
 // any other build (go run, a commit between tags, a dirty tree) gives the default version.
 func addinVersion() string {
+	if m := releaseTag.FindStringSubmatch(releaseVersion); m != nil {
+		return m[1] + ".0"
+	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if m := releaseTag.FindStringSubmatch(info.Main.Version); m != nil {
 			return m[1] + ".0"

@@ -42,6 +42,9 @@ type Deps struct {
 	// SyncRequests starts a client-mode synchronization pass acting as the user (POST /sync); when nil,
 	// the request is only recorded and the scheduler's next tick enqueues the pass.
 	SyncRequests SyncRequester
+	// Credential reports the health of the service's managed or workload identity for /readyz; nil when
+	// Graph is reached with a secret or a certificate.
+	Credential func() CredentialHealth
 	// CheckMailbox proves that crmsync may open a user's mailbox (app-only), before an admin enables it.
 	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
 	// TenantAllowList is the static allow-list; when empty, a tenant must have been onboarded, which the

@@ -4,6 +4,7 @@
 package graph
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -31,10 +32,30 @@ type Options struct {
 	Authority string
 	// ClientID is the application (client) id of crmsync's Entra app.
 	ClientID string
-	// ClientSecret authenticates the app; or ClientCertPath.
+	// Credential is how the app authenticates: CredentialSecret, CredentialCertificate,
+	// CredentialManagedIdentity or CredentialWorkloadIdentity; "" means a secret or a certificate, by
+	// which of ClientSecret and ClientCertPath is set.
+	Credential string
+	// ClientSecret authenticates the app (CredentialSecret).
 	ClientSecret string
-	// ClientCertPath names a PEM file holding the app's certificate and private key.
+	// ClientCertPath names a PEM file holding the app's certificate and private key (CredentialCertificate).
 	ClientCertPath string
+	// ManagedIdentityClientID is the user-assigned managed identity whose token is the app's client
+	// assertion (CredentialManagedIdentity).
+	ManagedIdentityClientID string
+	// FederatedTokenFile, WorkloadClientID and WorkloadTenantID are the workload identity: the service
+	// account token file, the Entra identity it is federated with and that identity's tenant
+	// (CredentialWorkloadIdentity). When WorkloadClientID is ClientID, the service account token itself
+	// is the app's client assertion.
+	FederatedTokenFile string
+	WorkloadClientID   string
+	WorkloadTenantID   string
+	// DisableInstanceDiscovery skips Entra's instance metadata request, for an authority that Entra does
+	// not know (a private cloud, or a test's stand-in).
+	DisableInstanceDiscovery bool
+	// IdentityRetryMin and IdentityRetryMax bound the backoff of WatchIdentity while the identity
+	// fails. Defaults: 1s and 5m.
+	IdentityRetryMin, IdentityRetryMax time.Duration
 	// DevToken, when set, replaces Entra credentials with a static bearer token (local mode against graphfake).
 	DevToken string
 	// MaxConcurrentPerMailbox bounds the Graph calls in flight for one mailbox, across every caller of the
@@ -71,18 +92,22 @@ const (
 // Client opens mailboxes through Microsoft Graph. It caches credentials and limits concurrency per
 // mailbox; share one Client across the process.
 type Client struct {
-	baseURL   string
-	authority string
-	clientID  string
-	secret    string
-	certs     []*x509.Certificate
-	key       crypto.PrivateKey
-	devToken  string
-	graphHTTP *http.Client // with the Graph middleware, no retry
-	entraHTTP *http.Client // plain, for token requests
-	log       *slog.Logger
-	now       func() time.Time
-	limits    *limiter
+	baseURL     string
+	authority   string
+	clientID    string
+	secret      string
+	certs       []*x509.Certificate
+	key         crypto.PrivateKey
+	identity    *identity // a managed or workload identity, whose token is the app's assertion; or nil
+	noDiscovery bool
+	devToken    string
+	graphHTTP   *http.Client // with the Graph middleware, no retry
+	entraHTTP   *http.Client // plain, for token requests
+	log         *slog.Logger
+	now         func() time.Time
+	limits      *limiter
+	retryMin    time.Duration // WatchIdentity's backoff
+	retryMax    time.Duration
 
 	mu       sync.Mutex
 	sessions map[string]*session // by credential key
@@ -99,14 +124,17 @@ type session struct {
 // NewClient checks the options, loads the certificate if there is one, and builds the HTTP pipeline.
 func NewClient(opts Options) (*Client, error) {
 	c := &Client{
-		baseURL:   strings.TrimRight(opts.BaseURL, "/"),
-		authority: strings.TrimRight(opts.Authority, "/"),
-		clientID:  opts.ClientID,
-		secret:    opts.ClientSecret,
-		devToken:  opts.DevToken,
-		log:       opts.Logger,
-		now:       time.Now,
-		sessions:  map[string]*session{},
+		baseURL:     strings.TrimRight(opts.BaseURL, "/"),
+		authority:   strings.TrimRight(opts.Authority, "/"),
+		clientID:    opts.ClientID,
+		secret:      opts.ClientSecret,
+		devToken:    opts.DevToken,
+		log:         opts.Logger,
+		now:         time.Now,
+		sessions:    map[string]*session{},
+		retryMin:    cmp.Or(opts.IdentityRetryMin, time.Second),
+		retryMax:    cmp.Or(opts.IdentityRetryMax, 5*time.Minute),
+		noDiscovery: opts.DisableInstanceDiscovery,
 	}
 	if c.baseURL == "" {
 		c.baseURL = defaultBaseURL
@@ -144,6 +172,12 @@ func NewClient(opts Options) (*Client, error) {
 	if c.entraHTTP == nil {
 		c.entraHTTP = &http.Client{Timeout: defaultTimeout, Transport: pooledTransport()}
 	}
+	if c.devToken == "" {
+		opts.Authority = c.authority
+		if c.identity, err = newIdentity(opts, entraOptions(c.authority, c.entraHTTP), newIdentityHealth(opts.Credential, c.now)); err != nil {
+			return nil, err
+		}
+	}
 	c.graphHTTP = newGraphHTTPClient(c.entraHTTP)
 	if c.devToken != "" {
 		g, err := c.newGraphClient(staticToken(c.devToken))
@@ -159,6 +193,24 @@ func NewClient(opts Options) (*Client, error) {
 func (c *Client) loadAppCredential(opts Options) error {
 	if c.clientID == "" {
 		return errors.New("graph: ClientID is required unless DevToken is set")
+	}
+	switch opts.Credential {
+	case CredentialManagedIdentity, CredentialWorkloadIdentity:
+		if opts.ClientSecret != "" || opts.ClientCertPath != "" {
+			return fmt.Errorf("graph: a %s needs no ClientSecret or ClientCertPath", opts.Credential)
+		}
+		return nil
+	case CredentialSecret:
+		if opts.ClientSecret == "" {
+			return errors.New("graph: CredentialSecret needs ClientSecret")
+		}
+	case CredentialCertificate:
+		if opts.ClientCertPath == "" {
+			return errors.New("graph: CredentialCertificate needs ClientCertPath")
+		}
+	case "":
+	default:
+		return fmt.Errorf("graph: unknown credential %q", opts.Credential)
 	}
 	switch {
 	case opts.ClientSecret != "" && opts.ClientCertPath != "":
@@ -176,7 +228,7 @@ func (c *Client) loadAppCredential(opts Options) error {
 		}
 		return nil
 	default:
-		return errors.New("graph: ClientSecret, ClientCertPath or DevToken is required")
+		return errors.New("graph: ClientSecret, ClientCertPath, a managed or workload identity, or DevToken is required")
 	}
 }
 

@@ -118,6 +118,12 @@ func classifyStatus(f *apiFailure, header http.Header) error {
 // (AADSTS65001), an expired or revoked assertion (invalid_grant) or a wrong secret: all mean crmsync may
 // not access the mailbox until someone acts.
 func classifyCredential(cred *credentialError) error {
+	// The service's own identity failing is the service's problem, not the mailbox's: wait for it, as
+	// for throttling, without counting a failure against the mailbox or the click.
+	var ident *IdentityError
+	if errors.As(cred, &ident) {
+		return &outlook.ThrottledError{RetryAfter: ident.RetryAfter}
+	}
 	var auth *azidentity.AuthenticationFailedError
 	if errors.As(cred, &auth) && auth.RawResponse != nil {
 		status := auth.RawResponse.StatusCode
