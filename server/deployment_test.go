@@ -44,7 +44,7 @@ func TestLocalDeployment(t *testing.T) {
 	}
 	if d.PublicURL != addinmanifest.LocalURL || d.ClientID != identity.DevClientID || d.SyncMode != "client" ||
 		d.ApplicationIDURI != "api://localhost:8443/"+identity.DevClientID || d.ManifestURLs.JSON != addinmanifest.LocalURL+"/manifest.json" ||
-		!slices.Equal(d.RedirectURIs, []string{"brk-multihub://localhost:8443", addinmanifest.LocalURL + "/app/"}) {
+		!slices.Equal(d.RedirectURIs, []string{"brk-multihub://localhost:8443", addinmanifest.LocalURL + "/app/", addinmanifest.LocalURL + "/taskpane/auth.html"}) {
 		t.Fatalf("deployment = %+v", d)
 	}
 	var perms []string
@@ -54,8 +54,8 @@ func TestLocalDeployment(t *testing.T) {
 			t.Errorf("%s says not why", p.Name)
 		}
 	}
-	if !slices.Equal(perms, []string{"Delegated User.Read", "Delegated Mail.ReadWrite", "Delegated Calendars.ReadWrite",
-		"Delegated Contacts.ReadWrite", "Delegated Tasks.ReadWrite"}) {
+	if !slices.Equal(perms, []string{"Delegated openid", "Delegated profile", "Delegated offline_access", "Delegated User.Read",
+		"Delegated Mail.ReadWrite", "Delegated Calendars.ReadWrite", "Delegated Contacts.ReadWrite", "Delegated Tasks.ReadWrite"}) {
 		t.Fatalf("client mode's permissions = %v", perms)
 	}
 

@@ -65,8 +65,9 @@ func (c Config) Describe(syncMode string) Description {
 		ClientID:         c.ClientID,
 		ApplicationIDURI: "api://" + host + "/" + c.ClientID,
 		// Outlook's broker gets the add-in's tokens through nested app authentication at brk-multihub://;
-		// the web app signs in with MSAL's redirect flow at /app/.
-		RedirectURIs:     []string{"brk-multihub://" + host, base + "/app/"},
+		// the web app signs in with MSAL's redirect flow at /app/; Office's sign-in dialog, and another
+		// organisation's admin consent, land on /taskpane/auth.html.
+		RedirectURIs:     []string{"brk-multihub://" + host, base + "/app/", base + "/taskpane/auth.html"},
 		GraphPermissions: Permissions(syncMode),
 		SyncMode:         syncMode,
 		ManifestURLs:     ManifestURLs{XML: base + "/manifest.xml", JSON: base + "/manifest.json"},
@@ -88,7 +89,12 @@ var graphUses = []struct{ delegated, application, why string }{
 // (delegated); in server mode the synchronization and Track run with the app's own credentials
 // (application), and users still sign in to the add-in and the web app.
 func Permissions(syncMode string) []Permission {
-	out := []Permission{{Name: "User.Read", Type: Delegated, Why: "Users sign in to the add-in and the web app, which read their profile."}}
+	out := []Permission{
+		{Name: "openid", Type: Delegated, Why: "Users sign in to the add-in and the web app (Office SSO fails with 13005/13007 without it)."},
+		{Name: "profile", Type: Delegated, Why: "The sign-in reads the user's name (Office SSO fails with 13005/13007 without it)."},
+		{Name: "offline_access", Type: Delegated, Why: "The add-in and the web app renew their sign-in silently."},
+		{Name: "User.Read", Type: Delegated, Why: "Track translates the add-in's item ids into immutable ids (translateExchangeIds), which Graph allows with User.Read."},
+	}
 	for _, u := range graphUses {
 		p := Permission{Name: u.delegated, Type: Delegated, Why: u.why}
 		if syncMode == crm.SyncModeServer {

@@ -32,18 +32,19 @@ func TestDescribe(t *testing.T) {
 	cfg := deployment.Config{PublicURL: "https://crm.example.com/", ClientID: clientID}
 	d := cfg.Describe(crm.SyncModeServer)
 	if d.PublicURL != "https://crm.example.com" || d.ApplicationIDURI != "api://crm.example.com/"+clientID ||
-		!slices.Equal(d.RedirectURIs, []string{"brk-multihub://crm.example.com", "https://crm.example.com/app/"}) ||
+		!slices.Equal(d.RedirectURIs, []string{"brk-multihub://crm.example.com", "https://crm.example.com/app/", "https://crm.example.com/taskpane/auth.html"}) ||
 		d.ManifestURLs != (deployment.ManifestURLs{XML: "https://crm.example.com/manifest.xml", JSON: "https://crm.example.com/manifest.json"}) {
 		t.Fatalf("described = %+v", d)
 	}
 	// Server mode works app-only; users still sign in.
-	if got := permissionNames(d.GraphPermissions); !slices.Equal(got, []string{"Delegated User.Read", "Application Mail.ReadWrite",
-		"Application Calendars.ReadWrite", "Application Contacts.ReadWrite", "Application Tasks.ReadWrite.All"}) {
+	signIn := []string{"Delegated openid", "Delegated profile", "Delegated offline_access", "Delegated User.Read"}
+	if got := permissionNames(d.GraphPermissions); !slices.Equal(got, append(signIn, "Application Mail.ReadWrite",
+		"Application Calendars.ReadWrite", "Application Contacts.ReadWrite", "Application Tasks.ReadWrite.All")) {
 		t.Fatalf("server mode = %v", got)
 	}
 	// Client mode works on behalf of the user.
-	if got := permissionNames(deployment.Permissions(crm.SyncModeClient)); !slices.Equal(got, []string{"Delegated User.Read",
-		"Delegated Mail.ReadWrite", "Delegated Calendars.ReadWrite", "Delegated Contacts.ReadWrite", "Delegated Tasks.ReadWrite"}) {
+	if got := permissionNames(deployment.Permissions(crm.SyncModeClient)); !slices.Equal(got, append(signIn,
+		"Delegated Mail.ReadWrite", "Delegated Calendars.ReadWrite", "Delegated Contacts.ReadWrite", "Delegated Tasks.ReadWrite")) {
 		t.Fatalf("client mode = %v", got)
 	}
 }

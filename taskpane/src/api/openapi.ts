@@ -330,9 +330,10 @@ export interface paths {
      * @description From the running configuration: the public URL, the app registration's client id, the Application
      * ID URI (`api://<host>/<client id>`), the redirect URIs of its single-page application platform
      * (`brk-multihub://<host>` for Outlook's nested app authentication, `https://<host>/app/` for the web
-     * app), the Microsoft Graph permissions of the tenant's synchronization mode (delegated in client
-     * mode; application in server mode, with `User.Read` for signing in), and where the XML and unified
-     * JSON manifests are served. In local mode, the development values.
+     * app, `https://<host>/taskpane/auth.html` for Office's sign-in dialog and admin consent), the
+     * Microsoft Graph permissions of the tenant's synchronization mode (the delegated sign-in ones, then
+     * the mailbox ones: delegated in client mode, application in server mode), and where the XML and
+     * unified JSON manifests are served. In local mode, the development values.
      */
     get: operations["getDeployment"];
   };
@@ -2296,9 +2297,10 @@ export interface operations {
    * @description From the running configuration: the public URL, the app registration's client id, the Application
    * ID URI (`api://<host>/<client id>`), the redirect URIs of its single-page application platform
    * (`brk-multihub://<host>` for Outlook's nested app authentication, `https://<host>/app/` for the web
-   * app), the Microsoft Graph permissions of the tenant's synchronization mode (delegated in client
-   * mode; application in server mode, with `User.Read` for signing in), and where the XML and unified
-   * JSON manifests are served. In local mode, the development values.
+   * app, `https://<host>/taskpane/auth.html` for Office's sign-in dialog and admin consent), the
+   * Microsoft Graph permissions of the tenant's synchronization mode (the delegated sign-in ones, then
+   * the mailbox ones: delegated in client mode, application in server mode), and where the XML and
+   * unified JSON manifests are served. In local mode, the development values.
    */
   getDeployment: {
     responses: {
