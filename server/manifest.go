@@ -54,13 +54,20 @@ func manifest(args []string, getenv func(string) string, stdout, stderr io.Write
 	return err
 }
 
-// servedManifest is the manifest GET /manifest.xml serves: the deployment's, or in local mode the local
-// development one.
-func servedManifest(cfg config.Config) ([]byte, error) {
+// servedManifests are the manifests GET /manifest.xml and /manifest.json serve: the deployment's, or in
+// local mode the local development ones.
+func servedManifests(cfg config.Config) (xml, json []byte, err error) {
+	d := addinmanifest.Deployment{PublicURL: cfg.PublicURL, ClientID: cfg.ClientID, Version: addinVersion()}
 	if cfg.Local() {
-		return addinmanifest.RenderXML(addinmanifest.Local(addinVersion()))
+		d = addinmanifest.Local(addinVersion())
 	}
-	return addinmanifest.RenderXML(addinmanifest.Deployment{PublicURL: cfg.PublicURL, ClientID: cfg.ClientID, Version: addinVersion()})
+	if xml, err = addinmanifest.RenderXML(d); err != nil {
+		return nil, nil, err
+	}
+	if json, err = addinmanifest.RenderJSON(d); err != nil {
+		return nil, nil, err
+	}
+	return xml, json, nil
 }
 
 var releaseTag = regexp.MustCompile(`^v([0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5})$`)

@@ -17,6 +17,7 @@ import (
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/demo"
+	"github.com/crmsync/crmsync/internal/deployment"
 	"github.com/crmsync/crmsync/internal/devcert"
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
@@ -64,7 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	deps := api.Deps{Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SightTTL: 10 * time.Second,
 		LoginOrigin: originOf(cfg.Authority)}
-	if deps.Manifest, err = servedManifest(cfg); err != nil {
+	if deps.Manifest, deps.ManifestJSON, err = servedManifests(cfg); err != nil {
 		return err
 	}
 	validatorOpts := identity.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Tenants: cfg.Tenants, Logger: logger,
@@ -89,6 +90,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer validator.Close()
 	deps.Validator = validator
 	deps.Taskpane, deps.TaskpaneConfig = taskpane.FS(), taskpaneConfig(cfg, validatorOpts.Authority)
+	deps.Deployment = deployment.New(deploymentConfig(cfg, baseURL), nil, svc.OpenMailbox)
 
 	srv := &http.Server{
 		Handler:           api.NewServer(deps),
@@ -215,6 +217,15 @@ func appIDURIs(cfg config.Config) []string {
 		uris = append(uris, "api://"+host+"/"+cfg.ClientID)
 	}
 	return uris
+}
+
+// deploymentConfig is the deployment the admin console describes: the public URL and client id the
+// manifests name (in local mode the development ones), and where this process answers itself.
+func deploymentConfig(cfg config.Config, baseURL string) deployment.Config {
+	if cfg.Local() {
+		return deployment.Config{PublicURL: addinmanifest.LocalURL, ClientID: identity.DevClientID, Local: true, SelfURL: baseURL}
+	}
+	return deployment.Config{PublicURL: cfg.PublicURL, ClientID: cfg.ClientID, SelfURL: baseURL}
 }
 
 // taskpaneConfig is what the taskpane signs in with (GET /taskpane/config.json): in production the app

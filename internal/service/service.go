@@ -90,6 +90,9 @@ type Service struct {
 	Scheduler *mailsync.Scheduler
 	// CheckMailbox opens a user's mailbox app-only, for an admin's test before enabling it.
 	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
+	// OpenMailbox opens a user's mailbox on their behalf (with their token) or, without one, app-only:
+	// the deployment check's proof that the Graph credentials work.
+	OpenMailbox func(ctx context.Context, tenantID, objectID, assertion string) error
 }
 
 // New builds the service on an open, migrated store: the Graph client, the use cases, the workers and
@@ -164,6 +167,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 		return nil, err
 	}
 
+	openMailbox := func(ctx context.Context, tenantID, objectID, assertion string) error {
+		mb, err := client.Mailbox(user(tenantID, objectID, assertion))
+		if err != nil {
+			return err
+		}
+		return mb.Check(ctx)
+	}
 	// What enqueues from outside a job, with the queue.
 	return &Service{
 		Store:        db,
@@ -176,12 +186,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 		SyncRequests: mailsync.NewClientRequests(db, queue, box),
 		Scheduler:    scheduler,
 		CheckMailbox: func(ctx context.Context, tenantID, objectID string) error {
-			mb, err := client.Mailbox(user(tenantID, objectID, ""))
-			if err != nil {
-				return err
-			}
-			return mb.Check(ctx)
+			return openMailbox(ctx, tenantID, objectID, "")
 		},
+		OpenMailbox: openMailbox,
 	}, nil
 }
 

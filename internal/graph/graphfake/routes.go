@@ -22,6 +22,7 @@ func (s *Server) buildRoutes() []route {
 		pattern string
 		handle  func(*call) response
 	}{
+		{"GET /users/{user}/messages", listMessages},
 		{"GET /users/{user}/messages/{id}", getItem(messageKind())},
 		{"PATCH /users/{user}/messages/{id}", patchItem(messageKind())},
 		{"DELETE /users/{user}/messages/{id}", trashItem(outlook.KindMessage)},
