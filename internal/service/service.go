@@ -42,9 +42,10 @@ const (
 	trackingWorkers = 32
 	syncWorkers     = 16
 	defaultWorkers  = 8
-	// pollInterval: a click should be picked up at once, and polling is the only wake-up through
-	// database/sql.
-	pollInterval = 50 * time.Millisecond
+	// pollInterval is the backstop of River's notifications of new jobs (LISTEN/NOTIFY on PostgreSQL, its
+	// notification table on SQLite): it bounds the wait of a job whose insert fell within the time in
+	// which River sends one notification per queue (10 ms), and which no later one covered.
+	pollInterval = 100 * time.Millisecond
 )
 
 // Options are what New needs besides the configuration: what the caller works out at start (local mode's
