@@ -164,7 +164,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 		Graph:        client,
 		Records:      recs,
 		Tenants:      tenants.New(db, cfg.Tenants),
-		Tracking:     tracking.New(db, recs, queue, openTracked, box, logger),
+		Tracking:     tracking.New(db, recs, queue, box, logger),
 		Auto:         auto,
 		SyncRequests: mailsync.NewClientRequests(db, queue, box),
 		Scheduler:    scheduler,
