@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -220,7 +221,7 @@ func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.R
 		if n, _ := res.RowsAffected(); n == 0 {
 			return tx.whyNotWritten(ctx, tenantID, current, current.Version)
 		}
-		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, current.ID); err != nil {
+		if err := tx.writeEmails(ctx, tenantID, current.ID, current.Type, nil); err != nil {
 			return fmt.Errorf("unindex emails of %s: %w", current.ID, err)
 		}
 		return nil
@@ -251,12 +252,24 @@ func scopeClause(alias string, scopes []TypeScope) (string, []any) {
 	return "(" + strings.Join(conds, " OR ") + ")", args
 }
 
+// The orders a search's results come in: by name or by last change, either way up.
+const (
+	SortName          = "name"
+	SortNameDesc      = "-name"
+	SortUpdatedAt     = "updatedAt"
+	SortUpdatedAtDesc = "-updatedAt"
+)
+
+// RecordSorts lists the orders a search may ask for.
+var RecordSorts = []string{SortName, SortNameDesc, SortUpdatedAt, SortUpdatedAtDesc}
+
 // RecordQuery is a search across record types: the words must each match the name or the start of an
-// email address; results are ordered by name and paged with an opaque cursor.
+// email address; results are ordered by Sort (by name when empty) and paged with an opaque cursor.
 type RecordQuery struct {
 	TenantID string
 	Search   string
 	Scopes   []TypeScope
+	Sort     string
 	Limit    int
 	Cursor   string
 	// HiddenEmailFields are email fields whose values the searcher may not read: the search does not
@@ -271,8 +284,9 @@ type TypeField struct{ Type, Field string }
 const MaxPageSize = 100
 
 type cursor struct {
-	SortName string `json:"n"`
+	SortName string `json:"n"` // the last item's sort key: its sort name, or a time in RFC 3339
 	ID       string `json:"i"`
+	Sort     string `json:"s,omitempty"` // the order it continues, when not by name
 }
 
 func encodeCursor(c cursor) string {
@@ -293,6 +307,25 @@ func decodeCursor(s string) (cursor, error) {
 		return cursor{}, crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
 	}
 	return c, nil
+}
+
+// encodeTimeCursor is the cursor of a list ordered by a time, newest first, then by id: the last item's
+// time (kept in the cursor's name member) and id.
+func encodeTimeCursor(at time.Time, id string) string {
+	return encodeCursor(cursor{SortName: at.UTC().Format(time.RFC3339Nano), ID: id})
+}
+
+// decodeTimeCursor reads a cursor of encodeTimeCursor.
+func decodeTimeCursor(s string) (time.Time, string, error) {
+	c, err := decodeCursor(s)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	at, err := time.Parse(time.RFC3339Nano, c.SortName)
+	if err != nil {
+		return time.Time{}, "", crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
+	}
+	return at.UTC(), c.ID, nil
 }
 
 func likeEscape(s string) string {
@@ -323,26 +356,29 @@ func (s *Store) SearchRecords(ctx context.Context, q RecordQuery) ([]crm.Record,
 		args = append(args, "%"+likeEscape(word)+"%", likeEscape(word)+"%")
 		args = append(args, hiddenArgs...)
 	}
+	order := recordOrders[cmp.Or(q.Sort, SortName)]
+	if order.column == "" {
+		return nil, "", crm.Invalid("the sort is not valid", crm.FieldError{Field: "sort", Message: "must be one of " + strings.Join(RecordSorts, ", ")})
+	}
 	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
+		key, id, err := order.decode(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		where = append(where, `(r.sort_name > ? OR (r.sort_name = ? AND r.id > ?))`)
-		args = append(args, c.SortName, c.SortName, c.ID)
+		where = append(where, `(r.`+order.column+` `+order.after+` ? OR (r.`+order.column+` = ? AND r.id `+order.after+` ?))`)
+		args = append(args, key, key, id)
 	}
 	args = append(args, q.Limit+1)
 	var rows []recordRow
 	err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+prefixed("r.", recordColumns)+` FROM records r
 		WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND `+strings.Join(where, " AND ")+`
-		ORDER BY r.sort_name, r.id LIMIT ?`), args...)
+		ORDER BY r.`+order.column+` `+order.direction+`, r.id `+order.direction+` LIMIT ?`), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("search records: %w", err)
 	}
 	next := ""
 	if len(rows) > q.Limit {
-		last := rows[q.Limit-1]
-		next = encodeCursor(cursor{SortName: last.SortName, ID: last.ID})
+		next = order.encode(rows[q.Limit-1])
 		rows = rows[:q.Limit]
 	}
 	records := make([]crm.Record, 0, len(rows))
@@ -354,6 +390,52 @@ func (s *Store) SearchRecords(ctx context.Context, q RecordQuery) ([]crm.Record,
 		records = append(records, rec)
 	}
 	return records, next, nil
+}
+
+// recordOrder is how SearchRecords orders and pages by one sort: the column, which way, and the cursor
+// holding the last row's key.
+type recordOrder struct {
+	sort, column, direction, after string
+}
+
+var recordOrders = map[string]recordOrder{
+	SortName:          {sort: SortName, column: "sort_name", direction: "ASC", after: ">"},
+	SortNameDesc:      {sort: SortNameDesc, column: "sort_name", direction: "DESC", after: "<"},
+	SortUpdatedAt:     {sort: SortUpdatedAt, column: "updated_at", direction: "ASC", after: ">"},
+	SortUpdatedAtDesc: {sort: SortUpdatedAtDesc, column: "updated_at", direction: "DESC", after: "<"},
+}
+
+func (o recordOrder) byTime() bool { return o.column == "updated_at" }
+
+func (o recordOrder) encode(last recordRow) string {
+	c := cursor{SortName: last.SortName, ID: last.ID}
+	if o.byTime() {
+		c.SortName = last.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	if o.sort != SortName {
+		c.Sort = o.sort
+	}
+	return encodeCursor(c)
+}
+
+// decode reads a cursor of this order: the key to continue after, and the id.
+func (o recordOrder) decode(s string) (any, string, error) {
+	c, err := decodeCursor(s)
+	if err != nil {
+		return nil, "", err
+	}
+	if cmp.Or(c.Sort, SortName) != o.sort {
+		return nil, "", crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor",
+			Message: "it continues another order: pass back the nextCursor of the previous page with the same sort"})
+	}
+	if !o.byTime() {
+		return c.SortName, c.ID, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, c.SortName)
+	if err != nil {
+		return nil, "", crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
+	}
+	return at.UTC(), c.ID, nil
 }
 
 func prefixed(prefix, columns string) string {
@@ -376,4 +458,44 @@ func (s *Store) CountRecords(ctx context.Context, tenantID, typeName string) (in
 		return 0, fmt.Errorf("count records: %w", err)
 	}
 	return n, nil
+}
+
+// scanBatch is how many records ScanRecords reads per query.
+const scanBatch = 500
+
+// ScanRecords calls fn with every live record of the scopes, by name, a batch at a time, until fn
+// returns an error (which ScanRecords returns). No scopes means no records.
+func (s *Store) ScanRecords(ctx context.Context, tenantID string, scopes []TypeScope, fn func(crm.Record) error) error {
+	if len(scopes) == 0 {
+		return nil
+	}
+	scope, scopeArgs := scopeClause("r", scopes)
+	var after *cursor
+	for {
+		where, args := `r.tenant_id = ? AND r.deleted_at IS NULL AND `+scope, append([]any{tenantID}, scopeArgs...)
+		if after != nil {
+			where += ` AND (r.sort_name > ? OR (r.sort_name = ? AND r.id > ?))`
+			args = append(args, after.SortName, after.SortName, after.ID)
+		}
+		var rows []recordRow
+		err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+prefixed("r.", recordColumns)+` FROM records r WHERE `+where+`
+			ORDER BY r.sort_name, r.id LIMIT ?`), append(args, scanBatch)...)
+		if err != nil {
+			return fmt.Errorf("scan records: %w", err)
+		}
+		for _, row := range rows {
+			rec, err := row.record()
+			if err != nil {
+				return err
+			}
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+		if len(rows) < scanBatch {
+			return nil
+		}
+		last := rows[len(rows)-1]
+		after = &cursor{SortName: last.SortName, ID: last.ID}
+	}
 }

@@ -66,4 +66,4 @@ func New(s *store.Store, recs *records.Service, q *jobs.Queue, box *secretbox.Bo
 }
 
 // assertionPurpose binds sealed assertions to their use.
-const assertionPurpose = "tracking:user-assertion"
+const assertionPurpose = store.PurposeTrackAssertion
