@@ -80,6 +80,30 @@ func TestClickAfterAFolderMoveIsTheSameActivity(t *testing.T) {
 	})
 }
 
+// An untrack by the REST id an item got when it moved, with no click since, finds the item through its
+// immutable id, which the worker reads with the item (in server mode Graph does not translate ids for
+// app-only tokens, nor does graphfake): the stamp and the link go, and Graph translated nothing.
+func TestUntrackAfterAFolderMove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		e := setup(t, s)
+		msg, rest := e.mail(e.alice, outlook.Message{Subject: "Moving", From: dana})
+		wantDone(t, e.track(e.alice, tracking.Click{ItemID: rest, ItemType: "message"}))
+		moved := e.fake.MoveMessage(e.alice.ObjectID, msg.ID, "archive")
+
+		wantDone(t, e.track(e.alice, tracking.Click{Action: crm.ActionUntrack, ItemID: moved, ItemType: "message"}))
+		if got, _ := e.fake.Message(e.alice.ObjectID, msg.ID); got.Stamp != "" {
+			t.Fatalf("the moved item is still stamped %q", got.Stamp)
+		}
+		if _, err := s.ItemLink(ctx, e.tenant.ID, e.alice.ID, msg.ID); !crm.IsNotFound(err) {
+			t.Fatalf("link after the untrack: %v", err)
+		}
+		if n := e.fake.Requests("POST /users/{user}/translateExchangeIds"); n != 0 {
+			t.Fatalf("%d translateExchangeIds calls", n)
+		}
+	})
+}
+
 // A retried click, still queued or done, is the same request and queues nothing new; a click after a
 // failure takes the same request up again.
 func TestRetriedClicksAndClicksAfterAFailure(t *testing.T) {

@@ -391,7 +391,11 @@ func (t *task) untrack(ctx context.Context) (outcome, error) {
 		if err != nil {
 			return outcome{}, fmt.Errorf("resolve item id: %w", err)
 		}
+		// The item may have moved since it was tracked: a new REST id, the same immutable id.
 		t.itemID = id
+		if link, linked, err = t.link(ctx); err != nil {
+			return outcome{}, err
+		}
 	}
 	if err := t.mb.Unstamp(ctx, t.kind, t.itemID); err != nil && !errors.Is(err, outlook.ErrNotFound) {
 		return outcome{}, fmt.Errorf("unstamp item: %w", err)

@@ -22,6 +22,8 @@ type Mailbox interface {
 	Event(ctx context.Context, id string) (outlook.Event, error)
 	Contact(ctx context.Context, id string) (outlook.Contact, error)
 	Task(ctx context.Context, taskItemID string) (outlook.Task, error)
+	// ImmutableID reads the immutable id of an item named by the add-in's REST id (untrack of an item the
+	// worker has not read).
 	ImmutableID(ctx context.Context, kind outlook.Kind, restID string) (string, error)
 	// StampKnown stamps an item just read, whose categories the caller passes (kept, plus ours).
 	StampKnown(ctx context.Context, kind outlook.Kind, id, crmID string, categories []string) error
