@@ -11,7 +11,9 @@ import (
 // syncFunc is a Synchronizer made of a function.
 type syncFunc func(ctx context.Context, m mailsync.Mailbox) (mailsync.Result, error)
 
-func (f syncFunc) Sync(ctx context.Context, m mailsync.Mailbox) (mailsync.Result, error) { return f(ctx, m) }
+func (f syncFunc) Sync(ctx context.Context, m mailsync.Mailbox) (mailsync.Result, error) {
+	return f(ctx, m)
+}
 
 // TestPassesRunSideBySide: the synchronizers of a pass run at once (the first waits for the second to
 // have begun, which one after the other would never happen), the first failure cancels the others and is
