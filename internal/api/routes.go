@@ -40,6 +40,12 @@ func (s *Server) routes() {
 		e.Any("/dev/outlook/*path", gin.WrapH(s.deps.Sandbox))
 	}
 
+	// Microsoft Graph's change and lifecycle notifications: no Entra token, the receiver's own checks.
+	if s.deps.Notifications != nil {
+		e.POST("/graph/notifications", s.postGraphNotifications)
+		e.POST("/graph/lifecycle", s.postGraphNotifications)
+	}
+
 	e.GET("/api/v1/openapi.json", s.openAPI())
 	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.GET("/me", s.getMe)

@@ -41,6 +41,9 @@ type Deps struct {
 	// SyncRequests starts a client-mode synchronization pass acting as the user (POST /sync); when nil,
 	// the request is only recorded and the scheduler's next tick enqueues the pass.
 	SyncRequests SyncRequester
+	// Notifications accepts what Microsoft Graph posts to /graph/notifications and /graph/lifecycle; nil
+	// serves neither.
+	Notifications NotificationReceiver
 	// CheckMailbox proves that crmsync may open a user's mailbox (app-only), before an admin enables it.
 	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
 	// TenantAllowList is the static allow-list; when empty, a tenant must have been onboarded, which the
@@ -98,7 +101,7 @@ func NewServer(deps Deps) *Server {
 		deps.Metrics = telemetry.NewMetrics()
 	}
 	if deps.Records == nil {
-		deps.Records = records.New(deps.Store, deps.Now)
+		deps.Records = records.New(deps.Store, deps.Now, nil)
 	}
 	if deps.Tenants == nil {
 		deps.Tenants = tenants.New(deps.Store, deps.TenantAllowList)

@@ -84,7 +84,7 @@ func (k activityKind) writeCRM(ctx context.Context, p *pass, it crmItem, v value
 		}
 		patch.Attendees = &parties
 	}
-	_, err := p.store.PatchActivity(ctx, p.m.TenantID, it.ID, it.Version, patch)
+	_, err := p.store.PatchActivity(ctx, p.m.TenantID, it.ID, it.Version, patch, p.changed(ctx, k.typ, it.ID))
 	return err
 }
 

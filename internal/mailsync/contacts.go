@@ -90,7 +90,7 @@ func (contacts) writeCRM(ctx context.Context, p *pass, it crmItem, v values) err
 	}
 	version := it.Version
 	_, err = p.store.UpdateRecord(ctx, p.m.TenantID, current, store.RecordChange{Merge: true,
-		Input: crm.RecordInput{Fields: fields, Version: &version}})
+		Input: crm.RecordInput{Fields: fields, Version: &version}}, p.changed(ctx, crm.TypeContact, it.ID))
 	return err
 }
 

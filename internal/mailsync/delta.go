@@ -80,6 +80,9 @@ var _ Synchronizer = (*DeltaEngine)(nil)
 // Sync runs one pass: Inbox, and Sent Items when the tenant tracks sent mail. ItemsIn counts the
 // messages queued for tracking.
 func (e *DeltaEngine) Sync(ctx context.Context, m Mailbox) (Result, error) {
+	if !inScope(m.Scope, ScopeInbox) && !inScope(m.Scope, ScopeSentItems) {
+		return Result{}, nil
+	}
 	tenant, err := e.store.Tenant(ctx, m.TenantID)
 	if err != nil {
 		return Result{}, err
@@ -93,8 +96,11 @@ func (e *DeltaEngine) Sync(ctx context.Context, m Mailbox) (Result, error) {
 		return Result{}, fmt.Errorf("open mailbox of %s: %w", m.UserID, err)
 	}
 	p := &policy{store: e.store, mb: mb, user: user, option: user.Options.Effective(tenant.Settings).AutoTrack}
-	folders := []string{FolderInbox}
-	if tenant.Settings.TrackSentItems {
+	var folders []string
+	if inScope(m.Scope, ScopeInbox) {
+		folders = append(folders, FolderInbox)
+	}
+	if tenant.Settings.TrackSentItems && inScope(m.Scope, ScopeSentItems) {
 		folders = append(folders, FolderSentItems)
 	}
 	var res Result
