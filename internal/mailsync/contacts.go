@@ -108,9 +108,9 @@ func (contacts) read(ctx context.Context, p *pass, id string) (outlookItem, erro
 	return contactItem(c), err
 }
 
-func (contacts) create(ctx context.Context, p *pass, v values, crmID string) (outlookItem, error) {
+func (contacts) create(ctx context.Context, p *pass, v values, it crmItem) (outlookItem, error) {
 	c := contactOf(v)
-	c.Stamp = crmID
+	c.Stamp = it.ID
 	got, err := p.items.CreateContact(ctx, c)
 	return contactItem(got), err
 }

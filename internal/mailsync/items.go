@@ -74,6 +74,7 @@ type pass struct {
 	mappings    []crm.FieldMapping
 	rules       records.Rules // what the user may see and do with the CRM side
 	fingerprint []byte        // what every kind's membership depends on, besides its own filters and mappings
+	began       time.Time     // when the mailbox's synchronization began (see invites.go)
 
 	mu     sync.Mutex
 	links  map[string]crm.ItemLink // of the kind being synchronized, by CRM id
@@ -91,6 +92,11 @@ func (e *ItemsEngine) newPass(ctx context.Context, m Mailbox) (*pass, error) {
 	if p.user, err = e.store.User(ctx, m.TenantID, m.UserID); err != nil {
 		return nil, err
 	}
+	mb, err := e.store.Mailbox(ctx, m.TenantID, m.UserID)
+	if err != nil {
+		return nil, err
+	}
+	p.began = began(mb.BeganAt)
 	if p.filters, err = e.store.SyncFilters(ctx, m.TenantID, m.UserID); err != nil {
 		return nil, err
 	}
