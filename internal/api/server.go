@@ -21,6 +21,7 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
 	"github.com/crmsync/crmsync/internal/tenants"
+	"github.com/crmsync/crmsync/internal/tracking"
 )
 
 // TokenValidator proves who sends a request.
@@ -36,8 +37,10 @@ type Deps struct {
 	Tenants   *tenants.Service
 	Validator TokenValidator
 	Tracker   Tracker
-	Logger    *slog.Logger
-	Metrics   *telemetry.Metrics
+	// NeverTrack is the never-track lists' use cases; when nil, NewServer builds them on Store.
+	NeverTrack *tracking.NeverTrack
+	Logger     *slog.Logger
+	Metrics    *telemetry.Metrics
 	// SyncRequests starts a client-mode synchronization pass acting as the user (POST /sync); when nil,
 	// the request is only recorded and the scheduler's next tick enqueues the pass.
 	SyncRequests SyncRequester
@@ -102,6 +105,9 @@ func NewServer(deps Deps) *Server {
 	}
 	if deps.Records == nil {
 		deps.Records = records.New(deps.Store, deps.Now, nil)
+	}
+	if deps.NeverTrack == nil {
+		deps.NeverTrack = tracking.NewNeverTrack(deps.Store)
 	}
 	if deps.Tenants == nil {
 		deps.Tenants = tenants.New(deps.Store, deps.TenantAllowList)

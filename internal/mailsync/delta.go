@@ -63,6 +63,7 @@ type DeltaEngine struct {
 	store  *store.Store
 	open   OpenMailReader
 	track  AutoTracker
+	never  *tracking.NeverTrack
 	logger *slog.Logger
 	now    func() time.Time
 }
@@ -72,7 +73,7 @@ func NewDeltaEngine(s *store.Store, open OpenMailReader, track AutoTracker, logg
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &DeltaEngine{store: s, open: open, track: track, logger: logger, now: time.Now}
+	return &DeltaEngine{store: s, open: open, track: track, never: tracking.NewNeverTrack(s), logger: logger, now: time.Now}
 }
 
 var _ Synchronizer = (*DeltaEngine)(nil)
@@ -95,7 +96,7 @@ func (e *DeltaEngine) Sync(ctx context.Context, m Mailbox) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("open mailbox of %s: %w", m.UserID, err)
 	}
-	p := &policy{store: e.store, mb: mb, user: user, option: user.Options.Effective(tenant.Settings).AutoTrack}
+	p := &policy{store: e.store, mb: mb, user: user, option: user.Options.Effective(tenant.Settings).AutoTrack, never: e.never}
 	var folders []string
 	if inScope(m.Scope, ScopeInbox) {
 		folders = append(folders, FolderInbox)

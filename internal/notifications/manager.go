@@ -13,6 +13,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/graph/notification"
+	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
@@ -79,43 +80,73 @@ type want struct {
 	nk       notification.Kind
 }
 
-// Reconcile brings one mailbox's subscriptions to what they should be.
-func (m *Manager) Reconcile(ctx context.Context, tenantID, userID string) error {
+// maxRounds bounds how often Reconcile starts over because lifecycle notifications came meanwhile.
+const maxRounds = 3
+
+// Generations are the generations of a mailbox's subscriptions (store.Subscription.Generation) by
+// resource kind, as a reconciliation last read them.
+type Generations map[string]int64
+
+// Reconcile brings one mailbox's subscriptions to what they should be, and returns the generations it
+// last read. A lifecycle notification that marks one of them while it runs (whose own job this one's
+// uniqueness absorbed) makes it start over; the job compares the generations once more in the
+// transaction that completes it, and enqueues another round if one moved on since.
+func (m *Manager) Reconcile(ctx context.Context, tenantID, userID string) (Generations, error) {
+	var seen Generations
+	for range maxRounds {
+		again, held, err := m.reconcile(ctx, tenantID, userID)
+		if err != nil {
+			return nil, err
+		}
+		seen = Generations{}
+		for _, h := range held {
+			seen[h.Kind] = h.Generation
+		}
+		if !again {
+			break
+		}
+	}
+	return seen, nil
+}
+
+// reconcile is one round of Reconcile; again reports that a lifecycle notification came meanwhile. It
+// returns the subscriptions it read.
+func (m *Manager) reconcile(ctx context.Context, tenantID, userID string) (again bool, held []store.Subscription, err error) {
 	now := m.now().UTC()
 	mb, err := m.store.Mailbox(ctx, tenantID, userID)
 	if err != nil {
-		return err
+		return false, held, err
 	}
-	held, err := m.store.Subscriptions(ctx, tenantID, userID)
+	held, err = m.store.Subscriptions(ctx, tenantID, userID)
 	if err != nil {
-		return err
+		return false, nil, err
 	}
 	tenant, err := m.store.Tenant(ctx, tenantID)
 	if err != nil {
-		return err
+		return false, held, err
 	}
 	assertion := ""
 	if tenant.SyncMode == crm.SyncModeClient {
 		if assertion, err = m.assertion(ctx, tenantID, userID, now); err != nil {
-			return err
+			return false, held, err
 		}
 		if assertion == "" {
-			return m.waitForToken(ctx, mb, held, now)
+			return false, held, m.waitForToken(ctx, mb, held, now)
 		}
 	}
 	sub, err := m.open(ctx, tenantID, mb.ObjectID, assertion)
 	if err != nil {
-		return fmt.Errorf("open mailbox of %s: %w", userID, err)
+		return false, held, fmt.Errorf("open mailbox of %s: %w", userID, err)
 	}
 	wanted, err := m.wanted(ctx, tenant, mb, sub, assertion != "")
 	if err != nil {
-		return err
+		return false, held, err
 	}
-	r := reconcile{Manager: m, sub: sub, mb: mb, now: now}
+	r := &reconcile{Manager: m, sub: sub, mb: mb, now: now}
 	for _, h := range held {
 		if !slices.ContainsFunc(wanted, func(w want) bool { return w.kind == h.Kind }) {
 			if err := r.remove(ctx, h); err != nil {
-				return err
+				return false, held, err
 			}
 		}
 	}
@@ -128,15 +159,37 @@ func (m *Manager) Reconcile(ctx context.Context, tenantID, userID string) error 
 		}
 		ok, err := r.keep(ctx, w, h)
 		if err != nil {
-			return err
+			return false, held, err
 		}
 		failed = failed || !ok
 	}
 	if failed {
 		// Polling takes over: the mailbox is due now, and at its user's interval until notifications work.
-		return m.store.MakeDue(ctx, tenantID, userID, now)
+		if err := m.store.MakeDue(ctx, tenantID, userID, now); err != nil {
+			return false, held, err
+		}
 	}
-	return nil
+	if r.marked {
+		return true, held, nil
+	}
+	marked, err := m.markedSince(ctx, tenantID, userID, held)
+	return marked, held, err
+}
+
+// markedSince reports whether a lifecycle notification marked one of the mailbox's subscriptions
+// since held was read.
+func (m *Manager) markedSince(ctx context.Context, tenantID, userID string, held []store.Subscription) (bool, error) {
+	now, err := m.store.Subscriptions(ctx, tenantID, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range now {
+		i := slices.IndexFunc(held, func(h store.Subscription) bool { return h.Kind == n.Kind })
+		if i >= 0 && n.Generation != held[i].Generation {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // wanted lists the subscriptions a mailbox should have: none when notifications are off or the mailbox
@@ -186,7 +239,10 @@ func (m *Manager) waitForToken(ctx context.Context, mb store.Mailbox, held []sto
 		}
 		s := store.Subscription{TenantID: mb.TenantID, UserID: mb.UserID, Kind: kind, State: store.SubscriptionFailing,
 			Reason: reason, RetryAt: &retry}
-		if err := m.store.SaveSubscription(ctx, s); err != nil {
+		if i >= 0 {
+			s.Generation = held[i].Generation
+		}
+		if _, err := m.store.SaveSubscription(ctx, s); err != nil {
 			return err
 		}
 	}
@@ -215,10 +271,12 @@ type reconcile struct {
 	sub Subscriber
 	mb  store.Mailbox
 	now time.Time
+	// marked: a save found its row marked by a lifecycle notification since it was read.
+	marked bool
 }
 
 // remove deletes a subscription the mailbox should no longer have.
-func (r reconcile) remove(ctx context.Context, h store.Subscription) error {
+func (r *reconcile) remove(ctx context.Context, h store.Subscription) error {
 	if h.ID != "" {
 		if err := r.sub.Unsubscribe(ctx, h.ID); err != nil && !errors.Is(err, outlook.ErrNotFound) {
 			return err
@@ -230,7 +288,7 @@ func (r reconcile) remove(ctx context.Context, h store.Subscription) error {
 // keep makes sure the mailbox holds w: creates it when crmsync holds none, renews it when its end
 // nears, reauthorizes it when Graph asked. It reports false when the subscription could not be kept
 // (saved as failing, with the reason).
-func (r reconcile) keep(ctx context.Context, w want, h *store.Subscription) (bool, error) {
+func (r *reconcile) keep(ctx context.Context, w want, h *store.Subscription) (bool, error) {
 	switch {
 	case h == nil || h.ID == "" || h.Resource != w.resource:
 		if h != nil && h.ID != "" {
@@ -259,7 +317,7 @@ func (r reconcile) keep(ctx context.Context, w want, h *store.Subscription) (boo
 // know (made before a crash, or by an earlier installation): its clientState cannot be known, so its
 // notifications could not be told from forgeries; crmsync takes it over by deleting it and subscribing
 // once more, and a second refusal fails rather than loops.
-func (r reconcile) create(ctx context.Context, w want, h *store.Subscription) (bool, error) {
+func (r *reconcile) create(ctx context.Context, w want, h *store.Subscription) (bool, error) {
 	for attempt := 0; ; attempt++ {
 		state := newClientState()
 		req := notification.Request{Resource: w.resource, ChangeType: notification.AllChanges,
@@ -277,12 +335,12 @@ func (r reconcile) create(ctx context.Context, w want, h *store.Subscription) (b
 			return r.failed(ctx, w, h, err)
 		}
 		r.logger.Info("subscribed to change notifications", "user", r.mb.UserID, "resource", w.kind, "subscription", got.ID)
-		return true, r.save(ctx, w, got.ID, HashClientState(state), got.Expiration)
+		return true, r.save(ctx, w, h, got.ID, HashClientState(state), got.Expiration)
 	}
 }
 
 // takeOver deletes the subscription a 409 named, or the one Graph lists for the resource.
-func (r reconcile) takeOver(ctx context.Context, w want, conflict *notification.ConflictError) error {
+func (r *reconcile) takeOver(ctx context.Context, w want, conflict *notification.ConflictError) error {
 	id := conflict.ExistingID
 	if id == "" {
 		found, err := r.sub.FindSubscription(ctx, w.resource, notification.AllChanges)
@@ -299,53 +357,69 @@ func (r reconcile) takeOver(ctx context.Context, w want, conflict *notification.
 }
 
 // renew moves a subscription's end; one Graph no longer has is made again.
-func (r reconcile) renew(ctx context.Context, w want, h store.Subscription) (bool, error) {
+func (r *reconcile) renew(ctx context.Context, w want, h store.Subscription) (bool, error) {
 	got, err := r.sub.Renew(ctx, h.ID, notification.Expiration(w.nk, r.now))
 	if errors.Is(err, outlook.ErrNotFound) {
-		return r.create(ctx, w, &store.Subscription{Kind: h.Kind})
+		return r.create(ctx, w, &store.Subscription{Kind: h.Kind, Generation: h.Generation})
 	}
 	if err != nil {
 		return r.failed(ctx, w, &h, err)
 	}
-	return true, r.save(ctx, w, h.ID, h.ClientStateHash, got.Expiration)
+	return true, r.save(ctx, w, &h, h.ID, h.ClientStateHash, got.Expiration)
 }
 
 // reauthorize answers Graph's reauthorizationRequired; renewing also reauthorizes, and is the fallback.
-func (r reconcile) reauthorize(ctx context.Context, w want, h store.Subscription) (bool, error) {
+func (r *reconcile) reauthorize(ctx context.Context, w want, h store.Subscription) (bool, error) {
 	err := r.sub.Reauthorize(ctx, h.ID)
 	if errors.Is(err, outlook.ErrNotFound) {
-		return r.create(ctx, w, &store.Subscription{Kind: h.Kind})
+		return r.create(ctx, w, &store.Subscription{Kind: h.Kind, Generation: h.Generation})
 	}
 	if err != nil || h.ExpiresAt == nil || h.ExpiresAt.Sub(r.now) < renewBefore(w.nk) {
 		return r.renew(ctx, w, h)
 	}
-	return true, r.save(ctx, w, h.ID, h.ClientStateHash, *h.ExpiresAt)
+	return true, r.save(ctx, w, &h, h.ID, h.ClientStateHash, *h.ExpiresAt)
 }
 
-func (r reconcile) save(ctx context.Context, w want, id, hash string, expires time.Time) error {
+func (r *reconcile) save(ctx context.Context, w want, h *store.Subscription, id, hash string, expires time.Time) error {
 	exp := expires.UTC()
-	return r.store.SaveSubscription(ctx, store.Subscription{TenantID: r.mb.TenantID, UserID: r.mb.UserID, Kind: w.kind, ID: id,
-		Resource: w.resource, ClientStateHash: hash, ExpiresAt: &exp, State: store.SubscriptionActive})
+	return r.write(ctx, store.Subscription{TenantID: r.mb.TenantID, UserID: r.mb.UserID, Kind: w.kind, ID: id,
+		Resource: w.resource, ClientStateHash: hash, ExpiresAt: &exp, State: store.SubscriptionActive, Generation: generation(h)})
+}
+
+// write saves s unless a lifecycle notification marked its row since it was read.
+func (r *reconcile) write(ctx context.Context, s store.Subscription) error {
+	ok, err := r.store.SaveSubscription(ctx, s)
+	if err == nil && !ok {
+		r.marked = true
+	}
+	return err
+}
+
+func generation(h *store.Subscription) int64 {
+	if h == nil {
+		return 0
+	}
+	return h.Generation
 }
 
 // failed records a subscription that could not be made or kept. Throttling and cancellation are the
 // job's to retry; anything else makes the subscription failing, tried again later, and the mailbox polls
 // meanwhile. The subscription Graph may still hold (a failed renewal) stays known, so its notifications
 // are still accepted until it ends.
-func (r reconcile) failed(ctx context.Context, w want, h *store.Subscription, err error) (bool, error) {
+func (r *reconcile) failed(ctx context.Context, w want, h *store.Subscription, err error) (bool, error) {
 	var throttled *outlook.ThrottledError
 	if errors.As(err, &throttled) || ctx.Err() != nil {
 		return false, err
 	}
 	s := store.Subscription{TenantID: r.mb.TenantID, UserID: r.mb.UserID, Kind: w.kind, Resource: w.resource, State: store.SubscriptionFailing}
 	if h != nil {
-		s.ID, s.ClientStateHash, s.ExpiresAt, s.Failures = h.ID, h.ClientStateHash, h.ExpiresAt, h.Failures
+		s.ID, s.ClientStateHash, s.ExpiresAt, s.Failures, s.Generation = h.ID, h.ClientStateHash, h.ExpiresAt, h.Failures, h.Generation
 	}
 	s.Failures++
 	retry := r.now.Add(retryFailing(s.Failures))
 	s.RetryAt, s.Reason = &retry, err.Error()
 	r.logger.Warn("change notifications failing; the mailbox polls", "user", r.mb.UserID, "resource", w.kind, "failures", s.Failures, "error", err.Error())
-	return false, r.store.SaveSubscription(ctx, s)
+	return false, r.write(ctx, s)
 }
 
 // SubscribeArgs asks for one mailbox's subscriptions to be brought to what they should be.
@@ -376,13 +450,36 @@ type Worker struct {
 // NewWorker makes the River worker of the manager's job.
 func NewWorker(m *Manager) *Worker { return &Worker{manager: m} }
 
-// Work reconciles the mailbox. Throttling snoozes; a mailbox that is gone cancels.
+// Work reconciles the mailbox and completes the job in a transaction that, if a lifecycle notification
+// marked a subscription since the reconciliation read it, enqueues the next round. Throttling snoozes;
+// a mailbox that is gone cancels.
 func (w *Worker) Work(ctx context.Context, job *river.Job[SubscribeArgs]) error {
-	err := w.manager.Reconcile(ctx, job.Args.TenantID, job.Args.UserID)
+	a := job.Args
+	seen, err := w.manager.Reconcile(ctx, a.TenantID, a.UserID)
 	var throttled *outlook.ThrottledError
 	switch {
 	case err == nil:
-		return nil
+		return w.manager.store.InTx(ctx, func(tx *store.Tx) error {
+			// Completing first holds the job's row: a notification inserting its twin waits for this
+			// transaction (PostgreSQL), so the generations read below include its mark.
+			if err := jobs.CompleteTx(ctx, tx, job); err != nil {
+				return err
+			}
+			now, err := tx.SubscriptionGenerations(ctx, a.TenantID, a.UserID)
+			if err != nil {
+				return err
+			}
+			for kind, g := range now {
+				if seen[kind] != g {
+					q, err := jobs.InJob(ctx)
+					if err != nil {
+						return err
+					}
+					return q.InsertTx(ctx, tx, SubscribeArgs{TenantID: a.TenantID, UserID: a.UserID}, nil)
+				}
+			}
+			return nil
+		})
 	case crm.IsNotFound(err):
 		return river.JobCancel(err)
 	case errors.As(err, &throttled):

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -31,8 +29,11 @@ type Subscription struct {
 	State           string     `db:"state"`
 	Reason          string     `db:"reason"`
 	Failures        int        `db:"failures"`
-	RetryAt         *time.Time `db:"retry_at"`
-	UpdatedAt       time.Time  `db:"updated_at"`
+	// Generation moves on with each lifecycle notification (MarkSubscription); a save based on an older
+	// one does not overwrite it.
+	Generation int64      `db:"generation"`
+	RetryAt    *time.Time `db:"retry_at"`
+	UpdatedAt  time.Time  `db:"updated_at"`
 }
 
 func (s *Subscription) utc() {
@@ -44,7 +45,7 @@ func (s *Subscription) utc() {
 	s.UpdatedAt = s.UpdatedAt.UTC()
 }
 
-const subscriptionColumns = `tenant_id, user_id, resource_kind, subscription_id, resource, client_state_hash, expires_at, state, reason, failures, retry_at, updated_at`
+const subscriptionColumns = `tenant_id, user_id, resource_kind, subscription_id, resource, client_state_hash, expires_at, state, reason, failures, generation, retry_at, updated_at`
 
 // Subscriptions returns a mailbox's subscriptions, by resource kind.
 func (s *Store) Subscriptions(ctx context.Context, tenantID, userID string) ([]Subscription, error) {
@@ -81,28 +82,22 @@ func (s *Store) SubscriptionByID(ctx context.Context, id string) (SubscriptionTa
 	return t, nil
 }
 
-// SaveSubscription inserts or replaces a mailbox's subscription of one resource kind.
-func (s *Store) SaveSubscription(ctx context.Context, sub Subscription) error {
-	release, err := s.acquireWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return s.saveSubscription(ctx, s.db, sub)
-}
-
-func (s *Store) saveSubscription(ctx context.Context, db sqlx.ExecerContext, sub Subscription) error {
-	_, err := db.ExecContext(ctx, s.q(`INSERT INTO graph_subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+// SaveSubscription inserts or replaces a mailbox's subscription of one resource kind, unless a lifecycle
+// notification marked it since sub was read (its generation moved on): then it reports false and
+// changes nothing.
+func (s *Store) SaveSubscription(ctx context.Context, sub Subscription) (bool, error) {
+	res, err := s.exec(ctx, s.q(`INSERT INTO graph_subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, user_id, resource_kind) DO UPDATE SET subscription_id = excluded.subscription_id,
 		resource = excluded.resource, client_state_hash = excluded.client_state_hash, expires_at = excluded.expires_at,
 		state = excluded.state, reason = excluded.reason, failures = excluded.failures, retry_at = excluded.retry_at,
-		updated_at = excluded.updated_at`),
+		updated_at = excluded.updated_at WHERE graph_subscriptions.generation = excluded.generation`),
 		sub.TenantID, sub.UserID, sub.Kind, sub.ID, sub.Resource, sub.ClientStateHash, utcOrNil(sub.ExpiresAt),
-		sub.State, sub.Reason, sub.Failures, utcOrNil(sub.RetryAt), s.now().UTC())
+		sub.State, sub.Reason, sub.Failures, sub.Generation, utcOrNil(sub.RetryAt), s.now().UTC())
 	if err != nil {
-		return fmt.Errorf("save %s subscription of %s: %w", sub.Kind, sub.UserID, err)
+		return false, fmt.Errorf("save %s subscription of %s: %w", sub.Kind, sub.UserID, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // DeleteSubscription forgets a mailbox's subscription of one resource kind; deleting none is no error.
@@ -119,7 +114,7 @@ func (s *Store) DeleteSubscription(ctx context.Context, tenantID, userID, kind s
 // transaction (a lifecycle notification's); ok is false when crmsync holds no such subscription. A
 // removed subscription (removed set) also loses its id: Graph no longer has it.
 func (tx *Tx) MarkSubscription(ctx context.Context, id, state, reason string, removed bool) (bool, error) {
-	set := `state = ?, reason = ?, updated_at = ?`
+	set := `state = ?, reason = ?, updated_at = ?, generation = generation + 1`
 	if removed {
 		set += `, subscription_id = '', expires_at = NULL`
 	}
@@ -221,4 +216,22 @@ func utcOrNil(t *time.Time) any {
 		return nil
 	}
 	return t.UTC()
+}
+
+// SubscriptionGenerations returns, inside a transaction, the generations of a mailbox's subscriptions by
+// resource kind.
+func (tx *Tx) SubscriptionGenerations(ctx context.Context, tenantID, userID string) (map[string]int64, error) {
+	var rows []struct {
+		Kind       string `db:"resource_kind"`
+		Generation int64  `db:"generation"`
+	}
+	if err := tx.db.SelectContext(ctx, &rows, tx.q(`SELECT resource_kind, generation FROM graph_subscriptions WHERE tenant_id = ? AND user_id = ?`),
+		tenantID, userID); err != nil {
+		return nil, fmt.Errorf("read subscription generations of %s: %w", userID, err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Kind] = r.Generation
+	}
+	return out, nil
 }

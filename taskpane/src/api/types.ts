@@ -328,6 +328,45 @@ export interface Mailbox {
   itemsIn: number;
   itemsOut: number;
   lastError?: string;
+  notifications: MailboxNotifications;
+}
+
+/** A mailbox's Microsoft Graph change notifications: while they work it polls only at the backstop. */
+export interface MailboxNotifications {
+  state: 'none' | 'active' | 'renewing' | 'failing';
+  reason?: string;
+  polling: 'backstop' | 'interval';
+  subscriptions: {
+    resource: 'inbox' | 'sentitems' | 'events' | 'contacts' | 'tasks';
+    state: 'active' | 'renewing' | 'failing';
+    reason?: string;
+    expiresAt: string | null;
+  }[];
+}
+
+/** An address or domain whose email automatic tracking never picks. */
+export interface NeverTrack {
+  id: string;
+  value: string;
+  kind: 'address' | 'domain';
+  createdAt: string;
+}
+
+/** The user's own never-track list. */
+export interface NeverTrackList {
+  items: NeverTrack[];
+}
+
+/** The organisation's never-track list, and its own domains (on the list for the "all" option). */
+export interface TenantNeverTrackList {
+  items: NeverTrack[];
+  ownDomains: string[];
+}
+
+/** Whether the user's automatic tracking never picks an address's email. */
+export interface NeverTrackCheck {
+  address: string;
+  neverTrack: boolean;
 }
 
 /** A field security grant of one role on one secured field. */

@@ -202,6 +202,7 @@ export function mailbox(over: Partial<Mailbox> = {}): Mailbox {
     backoffUntil: null,
     itemsIn: 3,
     itemsOut: 2,
+    notifications: { state: 'none', polling: 'interval', subscriptions: [] },
     ...over,
   };
 }

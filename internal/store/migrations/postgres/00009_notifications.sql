@@ -2,7 +2,9 @@
 -- Change notifications (issue 11). A mailbox's Microsoft Graph subscriptions, one per resource kind
 -- (inbox, sentitems, events, contacts, tasks): Graph's id, the hash of the random clientState Graph sends
 -- back with each notification (the state itself is never stored), when it expires, and whether it is
--- active, being renewed, or failing (with the reason admins read and when it is tried again).
+-- active, being renewed, or failing (with the reason admins read and when it is tried again). A lifecycle
+-- notification bumps the generation, so that a reconciliation that read the row before does not
+-- overwrite what the notification asked for.
 CREATE TABLE graph_subscriptions (
     tenant_id         UUID NOT NULL REFERENCES tenants (id),
     user_id           UUID NOT NULL REFERENCES users (id),
@@ -14,6 +16,7 @@ CREATE TABLE graph_subscriptions (
     state             TEXT NOT NULL CHECK (state IN ('active', 'renewing', 'failing')),
     reason            TEXT NOT NULL DEFAULT '',
     failures          INTEGER NOT NULL DEFAULT 0,
+    generation        BIGINT NOT NULL DEFAULT 0,
     retry_at          TIMESTAMPTZ,
     updated_at        TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (tenant_id, user_id, resource_kind)
