@@ -62,8 +62,11 @@ function localEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** startService runs `crmsync serve` and waits for its banner line "crmsync is listening on http://…". */
-export async function startService(bin: string, workDir: string, logPath: string): Promise<Service> {
+/**
+ * startService runs `crmsync serve` and waits for its banner line "crmsync is listening on http://…";
+ * extra adds CRMSYNC_* settings.
+ */
+export async function startService(bin: string, workDir: string, logPath: string, extra: Record<string, string> = {}): Promise<Service> {
   const dataDir = join(workDir, 'data');
   const child: ChildProcess = spawn(bin, ['serve'], {
     env: localEnv({
@@ -72,6 +75,7 @@ export async function startService(bin: string, workDir: string, logPath: string
       CRMSYNC_DEV_HTTPS_ADDR: 'off',
       CRMSYNC_LOG_LEVEL: 'warn',
       CRMSYNC_SHUTDOWN_GRACE: '5s',
+      ...extra,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
