@@ -189,6 +189,11 @@ func (w *Worker) complete(ctx context.Context, job *river.Job[SyncMailboxArgs], 
 				return err
 			}
 		}
+		if !next.IsZero() {
+			if err := tx.LockWakeups(ctx, a.TenantID, a.UserID); err != nil {
+				return err
+			}
+		}
 		// Completing first locks the job's row until commit: a notification inserting its twin waits for
 		// this transaction (PostgreSQL), so the count of wake-ups below sees every one whose insert the
 		// job absorbed.

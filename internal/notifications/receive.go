@@ -179,14 +179,12 @@ func (r *Receiver) persist(ctx context.Context, work []accepted) (int, error) {
 		}
 	}
 	jobsInserted := 0
-	err := r.store.InTx(ctx, func(tx *store.Tx) error {
-		for scope, keys := range wakes {
-			n, err := mailsync.Wake(ctx, tx, r.queue, keys, []string{scope}, now)
-			if err != nil {
-				return err
-			}
-			jobsInserted += n
+	persist := func(tx *store.Tx) error {
+		n, err := mailsync.WakeScopes(ctx, tx, r.queue, wakes, now)
+		if err != nil {
+			return err
 		}
+		jobsInserted = n
 		for _, m := range marks {
 			if _, err := tx.MarkSubscription(ctx, m.id, store.SubscriptionRenewing, m.reason, m.removed); err != nil {
 				return err
@@ -198,6 +196,13 @@ func (r *Receiver) persist(ctx context.Context, work []accepted) (int, error) {
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	// A deadlock PostgreSQL broke undid the transaction: run it again rather than make Graph wait.
+	for attempt := 0; ; attempt++ {
+		if err = r.store.InTx(ctx, persist); !store.IsDeadlock(err) || attempt == 2 {
+			break
+		}
+	}
 	return jobsInserted, err
 }

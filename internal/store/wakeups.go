@@ -56,6 +56,20 @@ func (s *Store) Wakeups(ctx context.Context, tenantID, userID string) ([]Wakeup,
 	return out, nil
 }
 
+// LockWakeups locks a mailbox's wake-ups until the transaction ends (PostgreSQL; SQLite has one writer
+// anyway). A pass that ends takes them before its job's row, in the order a notification takes them
+// (its wake-up, then its job): otherwise each would wait for the other's lock and PostgreSQL would abort one.
+func (tx *Tx) LockWakeups(ctx context.Context, tenantID, userID string) error {
+	if tx.s.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.db.ExecContext(ctx, tx.q(`SELECT 1 FROM sync_wakeups WHERE tenant_id = ? AND user_id = ? ORDER BY scope FOR UPDATE`),
+		tenantID, userID); err != nil {
+		return fmt.Errorf("lock the wake-ups of %s: %w", userID, err)
+	}
+	return nil
+}
+
 // ServeWakeups removes, inside the transaction that ends a pass, the wake-ups the pass served (at the
 // generation it read them), and returns how many others wait: those that arrived meanwhile.
 func (tx *Tx) ServeWakeups(ctx context.Context, tenantID, userID string, served []Wakeup) (int, error) {
