@@ -48,8 +48,14 @@ func retryFailing(failures int) time.Duration {
 }
 
 // renewBefore is how long before its end a subscription is renewed: when a third of its life is left,
-// which leaves two days of renewals to go wrong before notifications stop.
+// which leaves a day of renewals to go wrong before notifications stop.
 func renewBefore(k notification.Kind) time.Duration { return notification.MaxLifetime(k) / 3 }
+
+// RenewEvery is how often a subscription of kind k is renewed: from the expiration crmsync asks for to
+// renewBefore it.
+func RenewEvery(k notification.Kind) time.Duration {
+	return notification.MaxLifetime(k) - notification.ExpirationMargin - renewBefore(k)
+}
 
 // Manager keeps mailboxes' subscriptions as they should be: it creates, renews, reauthorizes and deletes
 // them in Graph, one mailbox at a time (SubscribeArgs is unique per mailbox across replicas).

@@ -67,6 +67,8 @@ type Options struct {
 
 	// SyncWorkers is how many mailbox synchronizations run at once (0: 16).
 	SyncWorkers int
+	// SubscriptionWorkers is how many mailboxes' subscriptions are worked at once (0: 8).
+	SubscriptionWorkers int
 	// ScheduleClock is the scheduler's clock (nil: time.Now).
 	ScheduleClock func() time.Time
 	// ManualSchedule leaves the schedulers to the caller (Service.Scheduler.Schedule and
@@ -182,7 +184,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 	queue, err := jobs.New(db, jobs.Options{
 		Workers: registry,
 		Queues: map[string]int{tracking.Queue: trackingWorkers, mailsync.Queue: cmp.Or(o.SyncWorkers, syncWorkers),
-			notifications.Queue: subscriptionWorkers, river.QueueDefault: defaultWorkers},
+			notifications.Queue: cmp.Or(o.SubscriptionWorkers, subscriptionWorkers), river.QueueDefault: defaultWorkers},
 		PollInterval: pollInterval,
 		JobTimeout:   cfg.JobTimeout,
 		RescueAfter:  cfg.JobTimeout + cfg.JobTimeout/2,
