@@ -40,6 +40,10 @@ const (
 	Scope = "access_as_user"
 )
 
+// Scopes are the WebApplicationInfo scopes: crmsync's own, and openid and profile, without which Office
+// SSO answers 13005 or 13007 (the app registration lists the same, and an admin consents to them).
+func Scopes() []string { return []string{Scope, "openid", "profile"} }
+
 // addinNamespace seeds the add-in ids derived from client ids (UUIDv5, RFC 9562). It must never change:
 // Outlook and the admin center know an add-in by its id, so a new id would make a second add-in.
 var addinNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/crmsync/crmsync#outlook-add-in"))

@@ -53,9 +53,10 @@ func RenderXML(d Deployment) ([]byte, error) {
 	data := struct {
 		values
 		Description, GroupLabel, TrackTip, SetRegardingTip, UntrackTip string
-		MailboxRequirement, Scope                                      string
+		MailboxRequirement                                             string
+		Scopes                                                         []string
 		Surfaces                                                       []surface
-	}{v, description, groupLabel, trackTip, setRegardingTip, untrackTip, MailboxRequirement, Scope, surfaces}
+	}{v, description, groupLabel, trackTip, setRegardingTip, untrackTip, MailboxRequirement, Scopes(), surfaces}
 	var buf bytes.Buffer
 	if err := xmlTemplate.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("render manifest: %w", err)

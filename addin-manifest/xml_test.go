@@ -176,8 +176,12 @@ func TestRenderXMLDescribesTheAddin(t *testing.T) {
 		if got, want := w.child(t, "Resource").text(), "api://crm.example.com/"+clientID; got != want {
 			t.Errorf("Resource = %s, want %s", got, want)
 		}
-		if got := w.child(t, "Scopes").child(t, "Scope").text(); got != "access_as_user" {
-			t.Errorf("Scope = %s, want access_as_user", got)
+		var scopes []string
+		for _, s := range w.child(t, "Scopes").all("Scope") {
+			scopes = append(scopes, s.text())
+		}
+		if want := []string{"access_as_user", "openid", "profile"}; !slices.Equal(scopes, want) {
+			t.Errorf("Scopes = %q, want %q: Office SSO needs openid and profile", scopes, want)
 		}
 	})
 	t.Run("icons exist at their sizes", func(t *testing.T) {

@@ -32,7 +32,9 @@ func crmsyncBinary(t *testing.T) string {
 			return
 		}
 		testBinary.path = filepath.Join(testBinary.dir, "crmsync")
-		build := exec.Command("go", "build", "-o", testBinary.path, ".")
+		// The flags of make build and make release-binary, so that the three share compiled packages.
+		build := exec.Command("go", "build", "-trimpath", "-o", testBinary.path, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stderr = os.Stderr
 		testBinary.err = build.Run()
 	})

@@ -1,5 +1,6 @@
 // Command crmsync is the crmsync service: `serve` (the default) runs the API, `migrate` updates the
-// database schema, and `dev-token` prints a local-mode access token. This package only wires: it reads
+// database schema, `rotate-key` reseals stored secrets with a new encryption key, and `dev-token` prints
+// a local-mode access token. This package only wires: it reads
 // the configuration, builds every part, starts them, and stops them gracefully.
 package main
 
@@ -32,6 +33,8 @@ const usage = `crmsync connects Outlook to the CRM.
 Usage:
   crmsync [serve] [flags]   run the service (local mode unless CRMSYNC_CLIENT_ID is set)
   crmsync migrate [flags]   apply database migrations and exit
+  crmsync rotate-key [flags]
+                            reseal stored secrets with the first key of CRMSYNC_ENCRYPTION_KEY
   crmsync dev-token --user alice@contoso.test [--roles CRM.Admin] [--tenant GUID]
                             print a local-mode access token
   crmsync manifest [--public-url URL --client-id ID] [--version n.n.n.n] [--format xml|json]
@@ -53,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
+	case "rotate-key":
+		return rotateKey(ctx, args, getenv, stdout, stderr)
 	case "dev-token":
 		return devToken(args, getenv, stdout, stderr)
 	case "manifest":

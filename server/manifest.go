@@ -54,20 +54,35 @@ func manifest(args []string, getenv func(string) string, stdout, stderr io.Write
 	return err
 }
 
-// servedManifest is the manifest GET /manifest.xml serves: the deployment's, or in local mode the local
-// development one.
-func servedManifest(cfg config.Config) ([]byte, error) {
+// servedManifests are the manifests GET /manifest.xml and /manifest.json serve: the deployment's, or in
+// local mode the local development ones.
+func servedManifests(cfg config.Config) (xml, json []byte, err error) {
+	d := addinmanifest.Deployment{PublicURL: cfg.PublicURL, ClientID: cfg.ClientID, Version: addinVersion()}
 	if cfg.Local() {
-		return addinmanifest.RenderXML(addinmanifest.Local(addinVersion()))
+		d = addinmanifest.Local(addinVersion())
 	}
-	return addinmanifest.RenderXML(addinmanifest.Deployment{PublicURL: cfg.PublicURL, ClientID: cfg.ClientID, Version: addinVersion()})
+	if xml, err = addinmanifest.RenderXML(d); err != nil {
+		return nil, nil, err
+	}
+	if json, err = addinmanifest.RenderJSON(d); err != nil {
+		return nil, nil, err
+	}
+	return xml, json, nil
 }
 
 var releaseTag = regexp.MustCompile(`^v([0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5})$`)
 
+// releaseVersion is the release tag given to `make release-binary VERSION=vX.Y.Z` (-X
+// main.releaseVersion), for builds where Go cannot read the tag from git, such as the container
+// image's, whose build context has no .git.
+var releaseVersion string
+
 // addinVersion is the add-in's version for this binary: a build at release tag vX.Y.Z gives X.Y.Z.0;
 // any other build (go run, a commit between tags, a dirty tree) gives the default version.
 func addinVersion() string {
+	if m := releaseTag.FindStringSubmatch(releaseVersion); m != nil {
+		return m[1] + ".0"
+	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if m := releaseTag.FindStringSubmatch(info.Main.Version); m != nil {
 			return m[1] + ".0"

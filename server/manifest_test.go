@@ -65,22 +65,29 @@ func TestManifestCommand(t *testing.T) {
 	}
 }
 
-func TestServeServesTheManifest(t *testing.T) {
+func TestServeServesTheManifests(t *testing.T) {
 	env := map[string]string{"CRMSYNC_ADDR": "127.0.0.1:0", "CRMSYNC_DATA_DIR": t.TempDir(), "CRMSYNC_LOG_LEVEL": "warn"}
 	srv := startServe(t, env)
-	base := srv.base
-	resp, err := http.Get(base + "/manifest.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	want, err := addinmanifest.RenderXML(addinmanifest.Local(addinVersion()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/xml" || !bytes.Equal(body, want) {
-		t.Fatalf("GET /manifest.xml = %d %s, want 200 application/xml with the local development manifest:\n%s",
-			resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	for _, m := range []struct {
+		path, contentType string
+		render            func(addinmanifest.Deployment) ([]byte, error)
+	}{
+		{"/manifest.xml", "application/xml", addinmanifest.RenderXML},
+		{"/manifest.json", "application/json", addinmanifest.RenderJSON},
+	} {
+		resp, err := http.Get(srv.base + m.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want, err := m.render(addinmanifest.Local(addinVersion()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != m.contentType || !bytes.Equal(body, want) {
+			t.Fatalf("GET %s = %d %s, want 200 %s with the local development manifest:\n%s",
+				m.path, resp.StatusCode, resp.Header.Get("Content-Type"), m.contentType, body)
+		}
 	}
 }

@@ -17,7 +17,9 @@ import (
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/demo"
+	"github.com/crmsync/crmsync/internal/deployment"
 	"github.com/crmsync/crmsync/internal/devcert"
+	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/jobs"
@@ -42,7 +44,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	metrics := telemetry.NewMetrics()
 
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -63,12 +65,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	deps := api.Deps{Logger: logger, Metrics: metrics, TenantAllowList: cfg.Tenants,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SightTTL: 10 * time.Second,
 		LoginOrigin: originOf(cfg.Authority)}
-	if deps.Manifest, err = servedManifest(cfg); err != nil {
+	if deps.Manifest, deps.ManifestJSON, err = servedManifests(cfg); err != nil {
 		return err
 	}
 	validatorOpts := identity.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Tenants: cfg.Tenants, Logger: logger,
 		AppIDURIs: appIDURIs(cfg)}
-	opts := service.Options{Store: db, EncryptionKey: cfg.EncryptionKey, GraphURL: cfg.GraphURL, Logger: logger, PublicURL: cfg.PublicURL}
+	opts := service.Options{Store: db, EncryptionKeys: cfg.EncryptionKeys, GraphURL: cfg.GraphURL, Logger: logger, PublicURL: cfg.PublicURL}
 	if cfg.Local() {
 		if err := localMode(ctx, cfg, baseURL, &deps, &validatorOpts, &opts); err != nil {
 			return err
@@ -78,6 +80,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// A managed or workload identity is asked for a token at once, and again with backoff while it fails.
+	go svc.Graph.WatchIdentity(ctx)
 	deps = svc.API(deps)
 	validator, err := identity.NewValidator(validatorOpts)
 	if err != nil {
@@ -86,6 +90,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer validator.Close()
 	deps.Validator = validator
 	deps.Taskpane, deps.TaskpaneConfig = taskpane.FS(), taskpaneConfig(cfg, validatorOpts.Authority)
+	deps.Deployment = deployment.New(deploymentConfig(cfg, baseURL), nil, svc.OpenMailbox)
 
 	srv := &http.Server{
 		Handler:           api.NewServer(deps),
@@ -146,9 +151,11 @@ func localMode(ctx context.Context, cfg config.Config, baseURL string, deps *api
 	if err != nil {
 		return err
 	}
-	if o.EncryptionKey, err = config.LocalEncryptionKey(cfg.DataDir); err != nil {
+	key, err := config.LocalEncryptionKey(cfg.DataDir)
+	if err != nil {
 		return err
 	}
+	o.EncryptionKeys = [][]byte{key}
 	if err := demo.Seed(ctx, o.Store); err != nil {
 		return err
 	}
@@ -214,8 +221,18 @@ func appIDURIs(cfg config.Config) []string {
 	return uris
 }
 
+// deploymentConfig is the deployment the admin console describes: the public URL and client id the
+// manifests name (in local mode the development ones), and where this process answers itself.
+func deploymentConfig(cfg config.Config, baseURL string) deployment.Config {
+	if cfg.Local() {
+		return deployment.Config{PublicURL: addinmanifest.LocalURL, ClientID: identity.DevClientID, Local: true, SelfURL: baseURL}
+	}
+	return deployment.Config{PublicURL: cfg.PublicURL, ClientID: cfg.ClientID, SelfURL: baseURL}
+}
+
 // taskpaneConfig is what the taskpane signs in with (GET /taskpane/config.json): in production the app
-// registration, the Entra authority and the scope nested app authentication asks for,
+// registration, the Entra authority (the tenant's own when CRMSYNC_TENANTS names one tenant, otherwise
+// /common) and the scope nested app authentication asks for,
 // api://<public host>/<client id>/access_as_user; in local mode the development client id and issuer, and
 // the host Outlook loads the local add-in from. authority is the one tokens are validated against.
 func taskpaneConfig(cfg config.Config, authority string) api.TaskpaneConfig {
@@ -226,8 +243,28 @@ func taskpaneConfig(cfg config.Config, authority string) api.TaskpaneConfig {
 	if cfg.Local() {
 		clientID, host = identity.DevClientID, hostOf(addinmanifest.LocalURL)
 	}
-	return api.TaskpaneConfig{ClientID: clientID, Authority: strings.TrimRight(authority, "/") + "/common",
+	// A single-tenant deployment (one allowed tenant) signs in at its own tenant's authority, as a
+	// single-tenant app registration requires; a multitenant one at /common.
+	audience := "common"
+	if len(cfg.Tenants) == 1 && !cfg.Local() {
+		audience = cfg.Tenants[0]
+	}
+	return api.TaskpaneConfig{ClientID: clientID, Authority: strings.TrimRight(authority, "/") + "/" + audience,
 		APIScope: "api://" + host + "/" + clientID + "/" + identity.ScopeAccessAsUser, APIBase: "/api/v1", Local: cfg.Local()}
+}
+
+// openStore opens the database; with CRMSYNC_DATABASE_AUTH=entra every new connection signs in with a
+// token of the service's managed or workload identity.
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	var opts []store.Option
+	if cfg.DatabaseEntra {
+		token, err := graph.DatabaseToken(service.GraphOptions(cfg))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, store.WithPassword(token))
+	}
+	return store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, opts...)
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -235,7 +272,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,8 @@
-// Package taskpane embeds crmsync's built web front ends: the Outlook add-in's taskpane (taskpane.html)
-// and ribbon function file (commands.html), the web app (app/index.html, served at /app/), the local
-// sandbox page, their hashed assets and the add-in's icons. They are TypeScript sources in this folder,
-// built by Vite into dist/ (make builds them before any Go build: cd taskpane && npm ci && npm run
-// build); dist/ is a build output and is not committed.
+// Package taskpane embeds crmsync's built web front ends: the Outlook add-in's taskpane (taskpane.html),
+// its ribbon function file (commands.html) and the sign-in page of Office's dialog (auth.html), the web
+// app (app/index.html, served at /app/), the local sandbox page, their hashed assets and the add-in's
+// icons. They are TypeScript sources in this folder, built by Vite into dist/ (make builds them before
+// any Go build: cd taskpane && npm ci && npm run build); dist/ is a build output and is not committed.
 package taskpane
 
 import (

@@ -12,7 +12,7 @@ import (
 const officeJSTag = `<script src="https://appsforoffice.microsoft.com/lib/1/hosted/office.js"></script>`
 
 func TestBuiltPagesLoadOfficeJSBeforeTheirModule(t *testing.T) {
-	for _, page := range []string{"taskpane.html", "commands.html"} {
+	for _, page := range []string{"taskpane.html", "commands.html", "auth.html"} {
 		t.Run(page, func(t *testing.T) {
 			b, err := fs.ReadFile(taskpane.FS(), page)
 			if err != nil {

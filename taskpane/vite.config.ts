@@ -46,6 +46,8 @@ export default defineConfig({
       input: {
         taskpane: resolve(here, 'taskpane.html'),
         commands: resolve(here, 'commands.html'),
+        // Office's sign-in dialog and the app registration's https redirect page (authdialog.ts).
+        auth: resolve(here, 'auth.html'),
         // The local sandbox page (/dev/outlook); its Office.js stand-in is built by vite.standin.config.ts.
         sandbox: resolve(here, 'sandbox.html'),
         // The web app, served at /app/ (internal/api/app.go); its screens are chunks of their own.

@@ -11,7 +11,8 @@ import (
 )
 
 // listActivities lists the activities the caller may read, newest first; ?regarding=type:id narrows them
-// to one record, which the caller must be able to read.
+// to those about one record, ?party=type:id to those with it among their parties (the caller must be able
+// to read the record).
 func (s *Server) listActivities(c *gin.Context) {
 	limit, cursor, err := pageParams(c)
 	if err != nil {
@@ -19,13 +20,13 @@ func (s *Server) listActivities(c *gin.Context) {
 		return
 	}
 	q := records.ActivityQuery{Limit: limit, Cursor: cursor}
-	if v := c.Query("regarding"); v != "" {
-		typ, id, ok := strings.Cut(v, ":")
-		if !ok || typ == "" || id == "" {
-			s.fail(c, crm.Invalid("the regarding filter is not valid", crm.FieldError{Field: "regarding", Message: "must be type:id, such as account:0b6d…"}))
-			return
-		}
-		q.Regarding = &crm.RecordRef{Type: typ, ID: id}
+	if q.Regarding, err = recordParam(c, "regarding"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if q.Party, err = recordParam(c, "party"); err != nil {
+		s.fail(c, err)
+		return
 	}
 	items, next, err := s.deps.Records.Activities(c.Request.Context(), callerOf(c).Actor, q)
 	if err != nil {
@@ -33,6 +34,19 @@ func (s *Server) listActivities(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, page[crm.Activity]{Items: items, NextCursor: next})
+}
+
+// recordParam reads a query parameter naming a record as type:id; nil when it is absent.
+func recordParam(c *gin.Context, name string) (*crm.RecordRef, error) {
+	v := c.Query(name)
+	if v == "" {
+		return nil, nil
+	}
+	typ, id, ok := strings.Cut(v, ":")
+	if !ok || typ == "" || id == "" {
+		return nil, crm.Invalid("the "+name+" filter is not valid", crm.FieldError{Field: name, Message: "must be type:id, such as account:0b6d…"})
+	}
+	return &crm.RecordRef{Type: typ, ID: id}, nil
 }
 
 func (s *Server) getActivity(c *gin.Context) {

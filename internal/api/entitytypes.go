@@ -8,10 +8,10 @@ import (
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
-// listEntityTypes serves the tenant's record types to every user: the taskpane needs them for the
-// regarding picker.
+// listEntityTypes serves the tenant's record types to every user (the taskpane needs them for the
+// regarding picker), each field with the caller's access to it.
 func (s *Server) listEntityTypes(c *gin.Context) {
-	types, err := s.deps.Store.EntityTypes(c.Request.Context(), callerOf(c).TenantID)
+	types, err := s.deps.Records.EntityTypes(c.Request.Context(), callerOf(c).Actor)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -20,7 +20,7 @@ func (s *Server) listEntityTypes(c *gin.Context) {
 }
 
 func (s *Server) getEntityType(c *gin.Context) {
-	t, err := s.deps.Store.EntityType(c.Request.Context(), callerOf(c).TenantID, c.Param("name"))
+	t, err := s.deps.Records.EntityType(c.Request.Context(), callerOf(c).Actor, c.Param("name"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -36,6 +36,9 @@ func decodeEntityType(c *gin.Context) (crm.EntityType, error) {
 	var t crm.EntityType
 	if err := crm.DecodeStrict(body, &t); err != nil {
 		return crm.EntityType{}, err
+	}
+	for i := range t.Fields {
+		t.Fields[i].Access = nil // the reader's, as GET answered it: not part of the type
 	}
 	return t, nil
 }

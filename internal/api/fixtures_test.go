@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/deployment"
 	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/store"
 )
@@ -20,10 +21,12 @@ var updateFixtures = flag.Bool("update", false, "rewrite taskpane/src/api/fixtur
 // fixturesPath is where the front end's type test reads the API's JSON (taskpane/src/api/types.test.ts).
 const fixturesPath = "../../taskpane/src/api/fixtures.json"
 
-// TestTypeScriptFixtures keeps the front end's hand-written API types honest: it writes one sample of
-// every response struct, each member filled, as the API would encode it, and fails while the committed
-// fixture differs. The Vitest side checks the TypeScript types against that JSON, so a member added,
-// renamed or retyped here fails there. Regenerate with
+// TestTypeScriptFixtures keeps the front end's API types honest: it writes one sample of every response
+// struct, each member filled, as the API would encode it, and fails while the committed fixture differs.
+// The TypeScript side (types.test.ts, checked by tsc) holds the types generated from openapi.yaml
+// against that JSON, so a member added, renamed or retyped here and not in the description fails there,
+// even one no API test's answer happens to carry (the description's check against real answers sees
+// only those). Regenerate with
 // go test ./internal/api -run TestTypeScriptFixtures -update.
 func TestTypeScriptFixtures(t *testing.T) {
 	conditions := crm.Condition{Group: crm.GroupAnd, Conditions: []crm.Condition{
@@ -39,15 +42,20 @@ func TestTypeScriptFixtures(t *testing.T) {
 		"entityType":       crm.EntityType{},
 		"entityTypes":      page[crm.EntityType]{},
 		"trackRequest":     trackResponse{},
+		"trackList":        page[trackListItem]{},
 		"itemTracking":     itemTracking{},
 		"myOptions":        crm.UserOptions{},
 		"syncRequested":    syncResponse{},
 		"offlinePage":      records.OfflineAnswer{},
 		"syncFilter":       crm.Filter{Conditions: conditions},
 		"syncFilters":      page[crm.Filter]{Items: []crm.Filter{{Conditions: conditions}}},
+		"filterPreview":    records.FilterPreview{},
 		"fieldMappings":    page[crm.FieldMapping]{},
 		"adminSettings":    crm.AdminSettings{},
 		"mailboxes":        page[store.Mailbox]{},
+		"myMailbox":        store.Mailbox{},
+		"deployment":       deployment.Description{},
+		"deployChecks":     deploymentChecks{},
 		"fieldSecurity":    fieldSecurityView{},
 		"accessLevels":     accessView{},
 		"neverTrack":       neverTrackList{},

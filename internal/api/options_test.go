@@ -21,9 +21,11 @@ func withSightTTL(ttl time.Duration) option {
 }
 
 type meView struct {
-	UserID   string          `json:"userId"`
-	SyncMode string          `json:"syncMode"`
-	Options  crm.UserOptions `json:"options"`
+	UserID      string          `json:"userId"`
+	SyncMode    string          `json:"syncMode"`
+	Options     crm.UserOptions `json:"options"`
+	MinInterval int             `json:"minSyncIntervalMinutes"`
+	TenantName  string          `json:"tenantName"`
 }
 
 func (e *env) me(token string) meView {
@@ -72,7 +74,6 @@ func TestPutMyOptions(t *testing.T) {
 			{name: "both", body: map[string]any{"syncIntervalMinutes": 0, "autoTrack": "x"}, fields: []string{"autoTrack", "syncIntervalMinutes"}},
 			{name: "unknown member", body: map[string]any{"theme": "dark"}, fields: []string{"theme"}},
 			{name: "wrong type", body: `{"syncIntervalMinutes":"30"}`, fields: []string{"syncIntervalMinutes"}},
-			{name: "not JSON", body: `{`, fields: nil},
 		}
 		for _, tt := range bad {
 			t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +85,11 @@ func TestPutMyOptions(t *testing.T) {
 					t.Errorf("options changed to %+v", me)
 				}
 			})
+		}
+		// A body that is not JSON at all is a 400, not a validation problem.
+		e.do(http.MethodPut, "/api/v1/me/options", bob, `{`).problem(http.StatusBadRequest)
+		if me := e.me(bob).Options; me != got {
+			t.Errorf("options changed to %+v", me)
 		}
 
 		// Members left out go back to the tenant's defaults.

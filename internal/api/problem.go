@@ -46,7 +46,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 	var de *crm.Error
 	var te *identity.Error
 	var tooBig *http.MaxBytesError
+	var notJSON *invalidJSONError
 	switch {
+	case errors.As(err, &notJSON):
+		s.problem(c, http.StatusBadRequest, "invalid-json", "The body is not JSON", notJSON.detail)
 	case errors.Is(err, errUnsupportedMediaType):
 		s.problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", err.Error())
 	case errors.As(err, &tooBig):

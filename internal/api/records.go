@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -19,12 +22,39 @@ import (
 // errUnsupportedMediaType is returned for a body that says it is not JSON.
 var errUnsupportedMediaType = errors.New("the body must be JSON (Content-Type: application/json)")
 
+// invalidJSONError is a body that is not JSON at all (400), as opposed to JSON that fails validation
+// (422): the client sent something other than what it meant to.
+type invalidJSONError struct{ detail string }
+
+func (e *invalidJSONError) Error() string { return e.detail }
+
+// checkJSON refuses a body that is not one JSON value.
+func checkJSON(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &invalidJSONError{"the body is empty; a JSON value was expected"}
+	}
+	if json.Valid(body) {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(body, &v) // only to say where it breaks
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &syntax):
+		return &invalidJSONError{fmt.Sprintf("the body is not valid JSON (at byte %d)", syntax.Offset)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &invalidJSONError{"the body is not valid JSON (it ends too early)"}
+	}
+	return &invalidJSONError{"the body is not valid JSON"}
+}
+
 type page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"nextCursor"`
 }
 
-// readJSON reads the request body, which must be JSON when a content type is given.
+// readJSON reads the request body, which must be JSON: a content type other than JSON's is 415, and a
+// body that is not JSON at all is 400.
 func readJSON(c *gin.Context) ([]byte, error) {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		media, _, err := mime.ParseMediaType(ct)
@@ -34,6 +64,9 @@ func readJSON(c *gin.Context) ([]byte, error) {
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkJSON(body); err != nil {
 		return nil, err
 	}
 	return body, nil
@@ -73,7 +106,7 @@ func (s *Server) respondRecordPage(c *gin.Context, search string, types []string
 		return
 	}
 	items, next, err := s.deps.Records.Search(c.Request.Context(), callerOf(c).Actor, records.Query{Search: search, Types: types,
-		Limit: limit, Cursor: cursor})
+		Sort: c.Query("sort"), Limit: limit, Cursor: cursor})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -90,9 +90,9 @@ func TestRecordBadInputChangesNothing(t *testing.T) {
 		}{
 			{name: "unknown record type", method: "POST", path: "/api/v1/records/spaceship", token: alice, body: map[string]any{"name": "X"}, status: 404},
 			{name: "unknown record type read", method: "GET", path: "/api/v1/records/spaceship/" + acct.ID, token: alice, status: 404},
-			{name: "invalid json", method: "POST", path: "/api/v1/records/account", token: alice, body: `{"name": "X",`, status: 422},
+			{name: "invalid json", method: "POST", path: "/api/v1/records/account", token: alice, body: `{"name": "X",`, status: 400},
 			{name: "not an object", method: "POST", path: "/api/v1/records/account", token: alice, body: `["X"]`, status: 422},
-			{name: "empty body", method: "POST", path: "/api/v1/records/account", token: alice, body: ``, status: 422},
+			{name: "empty body", method: "POST", path: "/api/v1/records/account", token: alice, body: ``, status: 400},
 			{name: "unknown member", method: "POST", path: "/api/v1/records/account", token: alice, body: `{"name":"X","colour":"red"}`, status: 422, field: "colour"},
 			{name: "name of wrong type", method: "POST", path: "/api/v1/records/account", token: alice, body: `{"name":5}`, status: 422, field: "name"},
 			{name: "fields of wrong type", method: "POST", path: "/api/v1/records/account", token: alice, body: `{"name":"X","fields":[1]}`, status: 422, field: "fields"},

@@ -21,6 +21,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(s.deps.Metrics.Handler()))
 	e.GET("/manifest.xml", s.manifest)
+	e.GET("/manifest.json", s.manifestJSON)
 	if s.deps.Taskpane != nil {
 		// The taskpane's files, and GET /taskpane/config.json (its sign-in settings), which taskpaneFile
 		// hands to taskpaneConfig: gin cannot route a fixed path beside a catch-all.
@@ -73,9 +74,11 @@ func (s *Server) routes() {
 	// Synchronization settings: personal options and the manual Synchronize, filters, field mappings,
 	// and the admin settings and security the synchronization obeys.
 	v1.PUT("/me/options", s.putMyOptions)
+	v1.GET("/me/mailbox", s.getMyMailbox)
 	v1.POST("/sync", s.postSync)
 	v1.GET("/sync-filters", s.listSyncFilters)
 	v1.POST("/sync-filters", s.createSyncFilter)
+	v1.POST("/sync-filters/preview", s.previewSyncFilter)
 	v1.GET("/sync-filters/:id", s.getSyncFilter)
 	v1.PUT("/sync-filters/:id", s.replaceSyncFilter)
 	v1.DELETE("/sync-filters/:id", s.deleteSyncFilter)
@@ -84,6 +87,7 @@ func (s *Server) routes() {
 	v1.PUT("/field-mappings", s.requireAdmin, s.putFieldMappings)
 	v1.GET("/admin/settings", s.requireAdmin, s.getAdminSettings)
 	v1.PUT("/admin/settings", s.requireAdmin, s.putAdminSettings)
+	v1.PATCH("/admin/settings", s.requireAdmin, s.patchAdminSettings)
 	v1.GET("/admin/field-security", s.requireAdmin, s.getFieldSecurity)
 	v1.PUT("/admin/field-security", s.requireAdmin, s.putFieldSecurity)
 	v1.GET("/admin/access", s.requireAdmin, s.getAccessLevels)
@@ -95,11 +99,14 @@ func (s *Server) routes() {
 	v1.GET("/admin/never-track", s.requireAdmin, s.listNeverTrack(true))
 	v1.POST("/admin/never-track", s.requireAdmin, s.addNeverTrack(true))
 	v1.DELETE("/admin/never-track/:id", s.requireAdmin, s.deleteNeverTrack(true))
+	v1.GET("/admin/deployment", s.requireAdmin, s.getDeployment)
+	v1.POST("/admin/deployment/check", s.requireAdmin, s.checkDeployment)
 	v1.GET("/admin/mailboxes", s.requireAdmin, s.listMailboxes)
 	v1.POST("/admin/mailboxes/:userId/test-enable", s.requireAdmin, s.testEnableMailbox)
 	v1.POST("/admin/mailboxes/:userId/disable", s.requireAdmin, s.disableMailbox)
 
 	if s.deps.Tracker != nil {
+		v1.GET("/track", s.listTrack)
 		v1.POST("/track", s.postTrack)
 		v1.GET("/track/:id", s.getTrack)
 		v1.GET("/track/:id/events", s.trackEvents)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -269,6 +270,55 @@ func TestSearchDoesNotMatchHiddenEmails(t *testing.T) {
 		}
 		if n := search(bob, "deep"); n != 1 {
 			t.Fatalf("bob's search by name found %d, want 1", n)
+		}
+	})
+}
+
+// Record types answer, per field, what the caller's field security lets them do with it; the access sent
+// back in a PUT is ignored.
+func TestEntityTypeFieldAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := setup(t, s)
+		alice, bob := e.token("alice@contoso.test", "CRM.Admin"), e.token("bob@contoso.test")
+		secureDeals(e, alice)
+		e.do(http.MethodPut, "/api/v1/admin/field-security", alice, map[string]any{"items": []crm.FieldPermission{
+			{Role: crm.RoleUser, RecordType: "deal", Field: "margin", Read: true, Create: true}}}).want(http.StatusOK, nil)
+		access := func(token string) map[string]crm.FieldAccess {
+			var deal crm.EntityType
+			e.do(http.MethodGet, "/api/v1/entity-types/deal", token, nil).want(http.StatusOK, &deal)
+			var list struct{ Items []crm.EntityType }
+			e.do(http.MethodGet, "/api/v1/entity-types", token, nil).want(http.StatusOK, &list)
+			out := map[string]crm.FieldAccess{}
+			for _, f := range deal.Fields {
+				out[f.Name] = *f.Access
+			}
+			for _, lt := range list.Items {
+				for _, f := range lt.Fields {
+					if lt.Name == "deal" && *f.Access != out[f.Name] {
+						t.Fatalf("the list says %+v for %s, the type %+v", *f.Access, f.Name, out[f.Name])
+					}
+				}
+			}
+			return out
+		}
+		all := crm.FieldAccess{Read: true, Create: true, Update: true}
+		if got := access(bob); got["title"] != all || got["margin"] != (crm.FieldAccess{Read: true, Create: true}) {
+			t.Fatalf("bob's access = %+v", got)
+		}
+		if got := access(alice); got["margin"] != all {
+			t.Fatalf("an admin's access = %+v", got)
+		}
+		// An admin's edit sends the type back as read: the access is not part of it.
+		var deal crm.EntityType
+		e.do(http.MethodGet, "/api/v1/entity-types/deal", bob, nil).want(http.StatusOK, &deal)
+		deal.DisplayName = "Deal"
+		var updated map[string]any
+		e.do(http.MethodPut, "/api/v1/entity-types/deal", alice, deal).want(http.StatusOK, &updated)
+		if strings.Contains(fmt.Sprint(updated), "access") {
+			t.Fatalf("PUT answered %v", updated)
+		}
+		if got := access(bob); got["margin"] != (crm.FieldAccess{Read: true, Create: true}) {
+			t.Fatalf("bob's access after the PUT = %+v", got)
 		}
 	})
 }

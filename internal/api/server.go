@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/deployment"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/store"
@@ -47,6 +48,9 @@ type Deps struct {
 	// Notifications accepts what Microsoft Graph posts to /graph/notifications and /graph/lifecycle; nil
 	// serves neither.
 	Notifications NotificationReceiver
+	// Credential reports the health of the service's managed or workload identity for /readyz; nil when
+	// Graph is reached with a secret or a certificate.
+	Credential func() CredentialHealth
 	// CheckMailbox proves that crmsync may open a user's mailbox (app-only), before an admin enables it.
 	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
 	// TenantAllowList is the static allow-list; when empty, a tenant must have been onboarded, which the
@@ -68,9 +72,14 @@ type Deps struct {
 	// Sandbox serves the local Outlook sandbox at /dev/outlook and below (package sandbox, with full
 	// paths); nil in production.
 	Sandbox http.Handler
-	// Manifest is the Outlook add-in's XML manifest for this deployment, served at /manifest.xml.
-	Manifest []byte
-	Now      func() time.Time
+	// Manifest is the Outlook add-in's XML manifest for this deployment, served at /manifest.xml;
+	// ManifestJSON the same add-in's unified manifest, served at /manifest.json.
+	Manifest     []byte
+	ManifestJSON []byte
+	// Deployment describes this deployment to its admins and checks it; when nil, NewServer builds one
+	// that knows nothing of it.
+	Deployment *deployment.Service
+	Now        func() time.Time
 
 	// Taskpane holds the taskpane's built files (taskpane.html, commands.html, assets/, icons/), served
 	// under /taskpane/, and the web app's page (app/index.html), served at /app/; nil serves none.
@@ -108,6 +117,9 @@ func NewServer(deps Deps) *Server {
 	}
 	if deps.NeverTrack == nil {
 		deps.NeverTrack = tracking.NewNeverTrack(deps.Store)
+	}
+	if deps.Deployment == nil {
+		deps.Deployment = deployment.New(deployment.Config{}, nil, nil)
 	}
 	if deps.Tenants == nil {
 		deps.Tenants = tenants.New(deps.Store, deps.TenantAllowList)

@@ -7,16 +7,21 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/crmsync/crmsync/internal/api"
 	"github.com/crmsync/crmsync/internal/api/openapitest"
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/deployment"
 	"github.com/crmsync/crmsync/internal/identity"
 	"github.com/crmsync/crmsync/internal/identity/identitytest"
+	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
+	"github.com/crmsync/crmsync/internal/tracking"
 )
 
 // env is an API server on a real database with a local token issuer that it fetches keys from over HTTP.
@@ -151,4 +156,42 @@ func (e *env) seedRecord(token, typ string, body map[string]any) crm.Record {
 	var rec crm.Record
 	e.do(http.MethodPost, "/api/v1/records/"+typ, token, body).want(http.StatusCreated, &rec)
 	return rec
+}
+
+// withTracker routes the tracking endpoints over the store, with no job queue and no Graph: enough to
+// read the caller's requests and to refuse bad clicks before anything is queued.
+func withTracker() option {
+	return func(d *api.Deps) {
+		d.Tracker = tracking.New(d.Store, records.New(d.Store, nil, nil), nil, nil, nil, nil)
+	}
+}
+
+// withDeployment describes and checks the deployment with d.
+func withDeployment(d *deployment.Service) option {
+	return func(deps *api.Deps) { deps.Deployment = d }
+}
+
+// allPages reads every page of a list, limit items at a time, following nextCursor, and returns the items
+// in the order the pages gave them.
+func allPages[T any](e *env, token, path string, limit int) []T {
+	e.t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	var all []T
+	cursor := ""
+	for range 100 {
+		var p struct {
+			Items      []T    `json:"items"`
+			NextCursor string `json:"nextCursor"`
+		}
+		e.do(http.MethodGet, path+sep+"limit="+strconv.Itoa(limit)+"&cursor="+url.QueryEscape(cursor), token, nil).want(http.StatusOK, &p)
+		all = append(all, p.Items...)
+		if cursor = p.NextCursor; cursor == "" {
+			return all
+		}
+	}
+	e.t.Fatalf("%s does not end", path)
+	return nil
 }

@@ -74,3 +74,19 @@ func (s *Server) deleteSyncFilter(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
+
+// previewSyncFilter answers how many records a filter body picks for the caller now, and the first 25;
+// the body is what POST /sync-filters takes, its name optional.
+func (s *Server) previewSyncFilter(c *gin.Context) {
+	in, err := decodeFilter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	preview, err := s.deps.Records.PreviewFilter(c.Request.Context(), callerOf(c).Actor, in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, preview)
+}

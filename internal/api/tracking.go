@@ -18,6 +18,7 @@ type Tracker interface {
 	Submit(ctx context.Context, who tracking.Caller, click tracking.Click) (crm.TrackRequest, error)
 	Untrack(ctx context.Context, who tracking.Caller, itemID string) (crm.TrackRequest, error)
 	Request(ctx context.Context, who crm.Actor, id string) (tracking.Outcome, error)
+	Requests(ctx context.Context, who crm.Actor, q tracking.RequestQuery) ([]tracking.Outcome, string, error)
 	Outcome(ctx context.Context, who crm.Actor, r crm.TrackRequest) tracking.Outcome
 	Item(ctx context.Context, who crm.Actor, itemID string) (tracking.Item, error)
 }
@@ -86,6 +87,32 @@ func decodeBody(c *gin.Context, into any) error {
 func trackView(o tracking.Outcome) trackResponse {
 	return trackResponse{ID: o.ID, State: o.State, Action: o.Action, ItemID: o.ItemID, ItemType: o.ItemType, Regarding: o.Regarding,
 		Activity: o.Activity, Record: o.Record, Error: o.Error, UpdatedAt: o.UpdatedAt}
+}
+
+// trackListItem is one of the caller's requests in GET /track (My tracking): a request as GET /track/{id}
+// shows it, with when it was made.
+type trackListItem struct {
+	trackResponse
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// listTrack is My tracking: the caller's own requests, newest first; ?state= narrows them.
+func (s *Server) listTrack(c *gin.Context) {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, next, err := s.deps.Tracker.Requests(c.Request.Context(), callerOf(c).Actor, tracking.RequestQuery{State: c.Query("state"), Limit: limit, Cursor: cursor})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items := make([]trackListItem, len(list))
+	for i, o := range list {
+		items[i] = trackListItem{trackResponse: trackView(o), CreatedAt: o.CreatedAt}
+	}
+	c.JSON(http.StatusOK, page[trackListItem]{Items: items, NextCursor: next})
 }
 
 func (s *Server) getTrack(c *gin.Context) {

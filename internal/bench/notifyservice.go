@@ -81,7 +81,7 @@ func startNotifyService(ctx context.Context, cfg NotifyConfig, stderr io.Writer)
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	s.svc, err = service.New(ctx, conf, service.Options{Store: s.store, EncryptionKey: key, GraphURL: graphURL, DevToken: "bench",
+	s.svc, err = service.New(ctx, conf, service.Options{Store: s.store, EncryptionKeys: [][]byte{key}, GraphURL: graphURL, DevToken: "bench",
 		PublicURL: s.base, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		SyncWorkers: cfg.Workers, SubscriptionWorkers: 32, ScheduleClock: func() time.Time { return time.Now().Add(schedulerLead) },
 		ManualSchedule: true})

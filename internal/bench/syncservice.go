@@ -67,7 +67,7 @@ func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ 
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	s.svc, err = service.New(ctx, conf, service.Options{Store: s.store, EncryptionKey: key, GraphURL: graphURL, DevToken: "bench",
+	s.svc, err = service.New(ctx, conf, service.Options{Store: s.store, EncryptionKeys: [][]byte{key}, GraphURL: graphURL, DevToken: "bench",
 		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		SyncWorkers: cfg.Workers, ScheduleClock: func() time.Time { return time.Now().Add(schedulerLead) }, ManualSchedule: true})
 	if err != nil {

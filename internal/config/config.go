@@ -22,23 +22,31 @@ import (
 
 // Config is the whole configuration of a crmsync process.
 type Config struct {
-	Addr          string
-	DataDir       string
-	DatabaseURL   string
-	PublicURL     string
-	ClientID      string
-	ClientSecret  string
-	ClientCert    string
-	Tenants       []string
-	Authority     string
-	GraphURL      string
-	Demo          bool
-	EncryptionKey []byte
-	RateLimit     float64 // requests per second per user; 0 turns the limit off
-	RateBurst     int
-	LogLevel      string
-	ShutdownGrace time.Duration
-	JobTimeout    time.Duration
+	Addr         string
+	DataDir      string
+	DatabaseURL  string
+	PublicURL    string
+	ClientID     string
+	ClientSecret string
+	ClientCert   string
+	// Credential is how crmsync proves to Entra that it is the app registration: a secret, a
+	// certificate, or a federated credential from a managed or workload identity (see credential.go).
+	Credential Credential
+	Tenants    []string
+	Authority  string
+	GraphURL   string
+	Demo       bool
+	// DatabaseEntra signs in to PostgreSQL with an Entra token of the managed or workload identity as
+	// the password (CRMSYNC_DATABASE_AUTH=entra), instead of a password in the URL.
+	DatabaseEntra bool
+	// EncryptionKeys seal stored user assertions: the first seals, every one opens, so a key can be
+	// retired without losing what it sealed (see keys.go).
+	EncryptionKeys [][]byte
+	RateLimit      float64 // requests per second per user; 0 turns the limit off
+	RateBurst      int
+	LogLevel       string
+	ShutdownGrace  time.Duration
+	JobTimeout     time.Duration
 	// ScheduleInterval is how often River's leader looks for mailboxes due to synchronize.
 	ScheduleInterval time.Duration
 	// DevHTTPSAddr is where local mode also serves HTTPS with a development certificate ("" when off).
@@ -69,15 +77,18 @@ var settings = []setting{
 	{env: "CRMSYNC_ADDR", flag: "addr", def: "127.0.0.1:8080", usage: "address to listen on (host:port); local mode only on loopback"},
 	{env: "CRMSYNC_DATA_DIR", flag: "data-dir", def: "./data", usage: "directory for the SQLite database and local-mode keys"},
 	{env: "CRMSYNC_DATABASE_URL", flag: "database-url", usage: "empty for SQLite in the data dir, or postgres://user:pass@host/db for PostgreSQL", secret: true},
+	{env: "CRMSYNC_DATABASE_AUTH", flag: "database-auth", def: "password", usage: "password (in the database URL, or none) or entra: sign in to Azure Database for PostgreSQL with a token of the managed or workload identity"},
 	{env: "CRMSYNC_PUBLIC_URL", flag: "public-url", usage: "the https URL Outlook reaches the service at (production); defaults to http://ADDR"},
 	{env: "CRMSYNC_CLIENT_ID", flag: "client-id", usage: "the Entra app registration's application (client) id; setting it leaves local mode"},
-	{env: "CRMSYNC_CLIENT_SECRET", flag: "client-secret", usage: "the app registration's client secret (or use CRMSYNC_CLIENT_CERT)", secret: true},
-	{env: "CRMSYNC_CLIENT_CERT", flag: "client-cert", usage: "path to a PEM file with the app's certificate and private key (or use CRMSYNC_CLIENT_SECRET)"},
+	{env: "CRMSYNC_CLIENT_CREDENTIAL", flag: "client-credential", usage: "how crmsync authenticates as the app registration: secret, certificate, managed-identity or workload-identity (default: secret or certificate, by which is set)"},
+	{env: "CRMSYNC_CLIENT_SECRET", flag: "client-secret", usage: "the app registration's client secret (CRMSYNC_CLIENT_CREDENTIAL=secret)", secret: true},
+	{env: "CRMSYNC_CLIENT_CERT", flag: "client-cert", usage: "path to a PEM file with the app's certificate and private key (CRMSYNC_CLIENT_CREDENTIAL=certificate)"},
+	{env: "CRMSYNC_MANAGED_IDENTITY_CLIENT_ID", flag: "managed-identity-client-id", usage: "the client id of the user-assigned managed identity that the app registration's federated credential trusts (CRMSYNC_CLIENT_CREDENTIAL=managed-identity)"},
 	{env: "CRMSYNC_TENANTS", flag: "tenants", usage: "comma-separated Entra tenant ids allowed to sign in; empty = any tenant an admin has onboarded"},
 	{env: "CRMSYNC_AUTHORITY", flag: "authority", def: "https://login.microsoftonline.com", usage: "the Entra authority host"},
 	{env: "CRMSYNC_GRAPH_URL", flag: "graph-url", def: "https://graph.microsoft.com/v1.0", usage: "the Microsoft Graph base URL"},
 	{env: "CRMSYNC_DEMO", flag: "demo", usage: "local mode: serve the demo mailbox (a fake Graph at /dev/graph/v1.0) unless CRMSYNC_GRAPH_URL names another; default true in local mode"},
-	{env: "CRMSYNC_ENCRYPTION_KEY", flag: "encryption-key", usage: "32 bytes, base64: seals stored user assertions; the same on every replica (generated into the data dir in local mode)", secret: true},
+	{env: "CRMSYNC_ENCRYPTION_KEY", flag: "encryption-key", usage: "comma-separated keys of 32 bytes in base64: the first seals stored user assertions, every one opens them (rotation); the same on every replica (generated into the data dir in local mode)", secret: true},
 	{env: "CRMSYNC_RATE_LIMIT", flag: "rate-limit", def: "50", usage: "API requests per second allowed per user (0 = no limit)"},
 	{env: "CRMSYNC_RATE_BURST", flag: "rate-burst", def: "100", usage: "API requests a user may send at once above the rate"},
 	{env: "CRMSYNC_LOG_LEVEL", flag: "log-level", def: "info", usage: "debug, info, warn or error"},
@@ -182,10 +193,20 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	default:
 		errs = append(errs, fmt.Errorf("CRMSYNC_NOTIFICATIONS: %q is not on or off", n))
 	}
-	if key := get("CRMSYNC_ENCRYPTION_KEY"); key != "" {
-		if c.EncryptionKey, err = base64.StdEncoding.DecodeString(key); err != nil || len(c.EncryptionKey) != 32 {
-			errs = append(errs, errors.New("CRMSYNC_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)"))
-		}
+	if keys := get("CRMSYNC_ENCRYPTION_KEY"); keys != "" {
+		var keyErrs []error
+		c.EncryptionKeys, keyErrs = parseKeys(keys)
+		errs = append(errs, keyErrs...)
+	}
+	var credErrs []error
+	c.Credential, credErrs = loadCredential(get, getenv)
+	errs = append(errs, credErrs...)
+	switch auth := get("CRMSYNC_DATABASE_AUTH"); auth {
+	case "password":
+	case "entra":
+		c.DatabaseEntra = true
+	default:
+		errs = append(errs, fmt.Errorf("CRMSYNC_DATABASE_AUTH: %q is not password or entra", auth))
 	}
 	errs = append(errs, c.validate()...)
 	if len(errs) > 0 {
@@ -200,9 +221,6 @@ func (c *Config) validate() []error {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("CRMSYNC_ADDR: %q is not host:port", c.Addr))
 	}
-	if c.ClientSecret != "" && c.ClientCert != "" {
-		errs = append(errs, errors.New("CRMSYNC_CLIENT_SECRET and CRMSYNC_CLIENT_CERT are mutually exclusive"))
-	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		errs = append(errs, errors.New("CRMSYNC_DATABASE_URL must be empty (SQLite in the data dir), sqlite:PATH or postgres://…"))
 	}
@@ -215,8 +233,11 @@ func (c *Config) validate() []error {
 		}
 	}
 	if c.Local() {
-		if c.ClientSecret != "" || c.ClientCert != "" {
-			errs = append(errs, errors.New("CRMSYNC_CLIENT_SECRET/CRMSYNC_CLIENT_CERT need CRMSYNC_CLIENT_ID"))
+		if c.ClientSecret != "" || c.ClientCert != "" || c.Credential.Kind != "" || c.Credential.ManagedIdentityClientID != "" {
+			errs = append(errs, errors.New("CRMSYNC_CLIENT_CREDENTIAL, CRMSYNC_CLIENT_SECRET, CRMSYNC_CLIENT_CERT and CRMSYNC_MANAGED_IDENTITY_CLIENT_ID need CRMSYNC_CLIENT_ID"))
+		}
+		if c.DatabaseEntra {
+			errs = append(errs, errors.New("CRMSYNC_DATABASE_AUTH=entra needs CRMSYNC_CLIENT_ID and a managed or workload identity"))
 		}
 		if err == nil && !isLoopback(host) {
 			errs = append(errs, fmt.Errorf("local mode (no CRMSYNC_CLIENT_ID) only listens on loopback, not %q: set CRMSYNC_CLIENT_ID for production", c.Addr))
@@ -232,15 +253,13 @@ func (c *Config) validate() []error {
 	if _, err := uuid.Parse(c.ClientID); err != nil {
 		errs = append(errs, fmt.Errorf("CRMSYNC_CLIENT_ID: %q is not an application (client) id (a GUID)", c.ClientID))
 	}
-	if c.ClientSecret == "" && c.ClientCert == "" {
-		errs = append(errs, errors.New("production needs CRMSYNC_CLIENT_SECRET or CRMSYNC_CLIENT_CERT to call Microsoft Graph"))
-	}
+	errs = append(errs, c.validateCredential()...)
 	if c.PublicURL == "" {
 		errs = append(errs, errors.New("production needs CRMSYNC_PUBLIC_URL, the https address Outlook reaches the service at"))
 	} else if !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, errors.New("CRMSYNC_PUBLIC_URL must be https in production: Outlook loads add-ins only over https"))
 	}
-	if c.EncryptionKey == nil {
+	if c.EncryptionKeys == nil {
 		errs = append(errs, errors.New("production needs CRMSYNC_ENCRYPTION_KEY (openssl rand -base64 32), the same on every replica"))
 	}
 	return errs

@@ -44,17 +44,17 @@ func TestLoad(t *testing.T) {
 				}
 			}},
 		{name: "production", env: prod(map[string]string{"CRMSYNC_TENANTS": " 72F988BF-86F1-41AF-91AB-2D7CD011DB47 ,"}), check: func(t *testing.T, c config.Config) {
-			if c.Local() || len(c.Tenants) != 1 || c.Tenants[0] != "72f988bf-86f1-41af-91ab-2d7cd011db47" || len(c.EncryptionKey) != 32 {
+			if c.Local() || len(c.Tenants) != 1 || c.Tenants[0] != "72f988bf-86f1-41af-91ab-2d7cd011db47" || len(c.EncryptionKeys) != 1 || len(c.EncryptionKeys[0]) != 32 || c.Credential.Kind != config.CredentialSecret {
 				t.Fatalf("production = %+v", c)
 			}
 		}},
 		{name: "secret and cert", env: prod(map[string]string{"CRMSYNC_CLIENT_CERT": "/etc/crmsync/app.pem"}),
 			wantErr: "CRMSYNC_CLIENT_SECRET and CRMSYNC_CLIENT_CERT are mutually exclusive"},
 		{name: "local mode on a public address", env: map[string]string{"CRMSYNC_ADDR": "0.0.0.0:8080"}, wantErr: "only listens on loopback"},
-		{name: "production without credentials", env: prod(map[string]string{"CRMSYNC_CLIENT_SECRET": ""}), wantErr: "CRMSYNC_CLIENT_SECRET or CRMSYNC_CLIENT_CERT"},
+		{name: "production without credentials", env: prod(map[string]string{"CRMSYNC_CLIENT_SECRET": ""}), wantErr: "production needs CRMSYNC_CLIENT_CREDENTIAL"},
 		{name: "production over http", env: prod(map[string]string{"CRMSYNC_PUBLIC_URL": "http://crm.contoso.com"}), wantErr: "must be https"},
 		{name: "client id not a guid", env: prod(map[string]string{"CRMSYNC_CLIENT_ID": "my-app"}), wantErr: "not an application (client) id"},
-		{name: "short encryption key", env: prod(map[string]string{"CRMSYNC_ENCRYPTION_KEY": "c2hvcnQ="}), wantErr: "32 bytes in base64"},
+		{name: "short encryption key", env: prod(map[string]string{"CRMSYNC_ENCRYPTION_KEY": "c2hvcnQ="}), wantErr: "key 1 of 1 is 5 bytes, it must be 32"},
 		{name: "tenant not a guid", env: prod(map[string]string{"CRMSYNC_TENANTS": "contoso.com"}), wantErr: `"contoso.com" is not a tenant id`},
 		{name: "bad database url", env: map[string]string{"CRMSYNC_DATABASE_URL": "mysql://x"}, wantErr: "CRMSYNC_DATABASE_URL must be"},
 		{name: "bad rate", env: map[string]string{"CRMSYNC_RATE_LIMIT": "fast"}, wantErr: "CRMSYNC_RATE_LIMIT"},

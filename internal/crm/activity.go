@@ -77,8 +77,13 @@ type Party struct {
 	Record  *RecordRef `json:"record"`
 }
 
-// LinkRef names an Outlook item that is linked to a CRM activity or record.
+// LinkRef names an Outlook item that is linked to a CRM activity or record: whose mailbox it is in (with
+// their display name, or UPN when they have none), why it is linked (tracked, auto or filter), and when
+// the link was made — for a tracked item, when it was tracked.
 type LinkRef struct {
-	UserID string `json:"userId"`
-	ItemID string `json:"itemId"`
+	UserID    string    `json:"userId"`
+	ItemID    string    `json:"itemId"`
+	UserName  string    `json:"userName"`
+	Reason    string    `json:"reason"`
+	TrackedAt time.Time `json:"trackedAt"`
 }

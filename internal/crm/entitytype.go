@@ -38,6 +38,17 @@ type Field struct {
 	BuiltIn     bool      `json:"builtIn"`
 	Targets     []string  `json:"targets,omitempty"`
 	Choices     []string  `json:"choices,omitempty"`
+	// Access is what the reader may do with the field by their field security, in what the API answers
+	// them (records.Service.EntityTypes); it is ignored in what the API is sent.
+	Access *FieldAccess `json:"access,omitempty"`
+}
+
+// FieldAccess is what one user's field security lets them do with a field: read it, set it on a new
+// record, change it on an existing one. Every grant is true for a field that is not secured.
+type FieldAccess struct {
+	Read   bool `json:"read"`
+	Create bool `json:"create"`
+	Update bool `json:"update"`
 }
 
 // IsEmail reports whether the field holds an email address, which makes the record a candidate when

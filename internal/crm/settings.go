@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,13 +48,17 @@ type OptionsInput struct {
 	AutoTrack           *string `json:"autoTrack"`
 }
 
+// LowestSyncInterval is the shortest synchronization interval, in minutes, a user of the tenant may
+// choose.
+func (s TenantSettings) LowestSyncInterval() int { return max(1, s.MinSyncIntervalMinutes) }
+
 // Options checks the input against the tenant's settings and returns the options to store (zero values
 // for "the tenant's default").
 func (in OptionsInput) Options(s TenantSettings) (UserOptions, error) {
 	var out UserOptions
 	var errs []FieldError
 	if in.SyncIntervalMinutes != nil {
-		lowest := max(1, s.MinSyncIntervalMinutes)
+		lowest := s.LowestSyncInterval()
 		if n := *in.SyncIntervalMinutes; n < lowest || n > MaxSyncIntervalMinutes {
 			errs = append(errs, FieldError{"syncIntervalMinutes", fmt.Sprintf("must be a whole number of minutes from %d (your organisation's minimum) to %d", lowest, MaxSyncIntervalMinutes)})
 		} else {
@@ -97,6 +102,17 @@ type AdminSettingsInput struct {
 	MinSyncIntervalMinutes *int    `json:"minSyncIntervalMinutes"`
 	UntrackDeletes         *bool   `json:"untrackDeletes"`
 	TrackSentItems         *bool   `json:"trackSentItems"`
+}
+
+// Over returns the input completed by current: every member the input leaves out (or sends as null) keeps
+// current's value. It is the merge of PATCH /admin/settings, checked by Settings as a PUT is.
+func (in AdminSettingsInput) Over(current AdminSettings) AdminSettingsInput {
+	in.SyncMode = cmp.Or(in.SyncMode, &current.SyncMode)
+	in.DefaultAutoTrack = cmp.Or(in.DefaultAutoTrack, &current.DefaultAutoTrack)
+	in.MinSyncIntervalMinutes = cmp.Or(in.MinSyncIntervalMinutes, &current.MinSyncIntervalMinutes)
+	in.UntrackDeletes = cmp.Or(in.UntrackDeletes, &current.UntrackDeletes)
+	in.TrackSentItems = cmp.Or(in.TrackSentItems, &current.TrackSentItems)
+	return in
 }
 
 // Settings checks the input and returns the sync mode and the settings to store.

@@ -17,6 +17,9 @@ const (
 	StateFailed     = "failed"
 )
 
+// TrackStates lists the states of a track request, in the order a request goes through them.
+var TrackStates = []string{StateQueued, StateProcessing, StateDone, StateFailed}
+
 // Why an Outlook item is linked to the CRM.
 const (
 	ReasonTracked = "tracked" // the user clicked Track or Set Regarding

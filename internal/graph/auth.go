@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -12,32 +13,42 @@ import (
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 )
 
-// credential builds the azidentity credential for u: on-behalf-of when u carries an assertion,
-// client credentials otherwise; with the app's secret or certificate.
-func (c *Client) credential(u User) (azcore.TokenCredential, error) {
-	client := azcore.ClientOptions{
-		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: c.authority + "/"},
-		Transport: c.entraHTTP,
-		// Like Graph calls, token requests are not retried here: the job queue decides when to try again.
-		Retry: policy.RetryOptions{MaxRetries: -1},
+// entraOptions is the pipeline of every token request: the authority, our transport, and no retries —
+// like Graph calls, token requests are not retried here: the job queue decides when to try again.
+func entraOptions(authority string, hc *http.Client) azcore.ClientOptions {
+	return azcore.ClientOptions{
+		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: authority + "/"},
+		Transport: hc,
+		Retry:     policy.RetryOptions{MaxRetries: -1},
 	}
+}
+
+// credential builds the azidentity credential for u: on-behalf-of when u carries an assertion,
+// client credentials otherwise; with the app's secret, its certificate, or the assertion of the
+// service's managed or workload identity.
+func (c *Client) credential(u User) (azcore.TokenCredential, error) {
+	client := entraOptions(c.authority, c.entraHTTP)
+	obo := &azidentity.OnBehalfOfCredentialOptions{ClientOptions: client, DisableInstanceDiscovery: c.noDiscovery}
 	var (
 		cred azcore.TokenCredential
 		err  error
 	)
 	switch {
+	case u.Assertion != "" && c.identity != nil:
+		cred, err = azidentity.NewOnBehalfOfCredentialWithClientAssertions(u.TenantID, c.clientID, u.Assertion, c.identity.assertion, obo)
 	case u.Assertion != "" && c.certs != nil:
-		cred, err = azidentity.NewOnBehalfOfCredentialWithCertificate(u.TenantID, c.clientID, u.Assertion,
-			c.certs, c.key, &azidentity.OnBehalfOfCredentialOptions{ClientOptions: client})
+		cred, err = azidentity.NewOnBehalfOfCredentialWithCertificate(u.TenantID, c.clientID, u.Assertion, c.certs, c.key, obo)
 	case u.Assertion != "":
-		cred, err = azidentity.NewOnBehalfOfCredentialWithSecret(u.TenantID, c.clientID, u.Assertion,
-			c.secret, &azidentity.OnBehalfOfCredentialOptions{ClientOptions: client})
+		cred, err = azidentity.NewOnBehalfOfCredentialWithSecret(u.TenantID, c.clientID, u.Assertion, c.secret, obo)
+	case c.identity != nil:
+		cred, err = azidentity.NewClientAssertionCredential(u.TenantID, c.clientID, c.identity.assertion,
+			&azidentity.ClientAssertionCredentialOptions{ClientOptions: client, DisableInstanceDiscovery: c.noDiscovery})
 	case c.certs != nil:
 		cred, err = azidentity.NewClientCertificateCredential(u.TenantID, c.clientID, c.certs, c.key,
-			&azidentity.ClientCertificateCredentialOptions{ClientOptions: client})
+			&azidentity.ClientCertificateCredentialOptions{ClientOptions: client, DisableInstanceDiscovery: c.noDiscovery})
 	default:
 		cred, err = azidentity.NewClientSecretCredential(u.TenantID, c.clientID, c.secret,
-			&azidentity.ClientSecretCredentialOptions{ClientOptions: client})
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: client, DisableInstanceDiscovery: c.noDiscovery})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create credential for tenant %s: %w", u.TenantID, err)
@@ -73,8 +84,13 @@ type credentialToken struct {
 }
 
 func (t credentialToken) token(ctx context.Context) (string, error) {
-	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{graphScope}})
+	// The identity's failure, if it is one, lands here: azidentity passes on only its text.
+	var identityErr error
+	tok, err := t.cred.GetToken(context.WithValue(ctx, identitySlot{}, &identityErr), policy.TokenRequestOptions{Scopes: []string{graphScope}})
 	if err != nil {
+		if identityErr != nil {
+			err = identityErr
+		}
 		return "", &credentialError{err: err}
 	}
 	return tok.Token, nil

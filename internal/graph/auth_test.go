@@ -98,7 +98,7 @@ func TestNewClientRefusesBadConfiguration(t *testing.T) {
 	}{
 		{"missing certificate file", Options{ClientID: "a", ClientCertPath: filepath.Join(t.TempDir(), "nope.pem")}, "read client certificate"},
 		{"certificate file without a certificate", Options{ClientID: "a", ClientCertPath: garbage}, "parse client certificate"},
-		{"no credential", Options{ClientID: "a"}, "ClientSecret, ClientCertPath or DevToken"},
+		{"no credential", Options{ClientID: "a"}, "ClientSecret, ClientCertPath, a managed or workload identity, or DevToken"},
 		{"no client id", Options{ClientSecret: "s"}, "ClientID"},
 		{"plain http to a remote host", Options{ClientID: "a", ClientSecret: "s", BaseURL: "http://graph.example.com/v1.0"}, "https"},
 	}

@@ -4,6 +4,7 @@
 package graph
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -31,10 +32,30 @@ type Options struct {
 	Authority string
 	// ClientID is the application (client) id of crmsync's Entra app.
 	ClientID string
-	// ClientSecret authenticates the app; or ClientCertPath.
+	// Credential is how the app authenticates: CredentialSecret, CredentialCertificate,
+	// CredentialManagedIdentity or CredentialWorkloadIdentity; "" means a secret or a certificate, by
+	// which of ClientSecret and ClientCertPath is set.
+	Credential string
+	// ClientSecret authenticates the app (CredentialSecret).
 	ClientSecret string
-	// ClientCertPath names a PEM file holding the app's certificate and private key.
+	// ClientCertPath names a PEM file holding the app's certificate and private key (CredentialCertificate).
 	ClientCertPath string
+	// ManagedIdentityClientID is the user-assigned managed identity whose token is the app's client
+	// assertion (CredentialManagedIdentity).
+	ManagedIdentityClientID string
+	// FederatedTokenFile, WorkloadClientID and WorkloadTenantID are the workload identity: the service
+	// account token file, the Entra identity it is federated with and that identity's tenant
+	// (CredentialWorkloadIdentity). When WorkloadClientID is ClientID, the service account token itself
+	// is the app's client assertion.
+	FederatedTokenFile string
+	WorkloadClientID   string
+	WorkloadTenantID   string
+	// DisableInstanceDiscovery skips Entra's instance metadata request, for an authority that Entra does
+	// not know (a private cloud, or a test's stand-in).
+	DisableInstanceDiscovery bool
+	// IdentityRetryMin and IdentityRetryMax bound the backoff of WatchIdentity while the identity
+	// fails. Defaults: 1s and 5m.
+	IdentityRetryMin, IdentityRetryMax time.Duration
 	// DevToken, when set, replaces Entra credentials with a static bearer token (local mode against graphfake).
 	DevToken string
 	// MaxConcurrentPerMailbox bounds the Graph calls in flight for one mailbox, across every caller of the
@@ -44,6 +65,11 @@ type Options struct {
 	// 10,000, Graph's limit per app per mailbox; with DevToken (a fake Graph, which has no such limit)
 	// the default is no bound.
 	RequestsPerTenMinutes int
+	// ExtensionRequests bounds the requests to open extensions (To Do stamps) made in one tenant in any
+	// ExtensionWindow. Default 455 per 10 seconds, Graph's limit per app and tenant
+	// (throttling-limits.md); negative for no bound.
+	ExtensionRequests int
+	ExtensionWindow   time.Duration
 	// HTTPClient is the base transport; Graph and Entra requests go through it. Default: 30s timeout.
 	HTTPClient *http.Client
 	// Logger receives diagnostics. Default: slog.Default().
@@ -59,7 +85,11 @@ const (
 	defaultMaxConcurrent = 4
 	// defaultRequestsPerTenMinutes is Graph's limit of requests per ten minutes per app and mailbox.
 	defaultRequestsPerTenMinutes = 10000
-	defaultTimeout               = 30 * time.Second
+	// defaultExtensionRequests per defaultExtensionWindow is Graph's limit of requests to open and schema
+	// extensions per app and tenant.
+	defaultExtensionRequests = 455
+	defaultExtensionWindow   = 10 * time.Second
+	defaultTimeout           = 30 * time.Second
 
 	// oboSessionTTL bounds how long an on-behalf-of session stays cached: the user's assertion has expired
 	// by then, so the session could not mint another token anyway.
@@ -71,18 +101,22 @@ const (
 // Client opens mailboxes through Microsoft Graph. It caches credentials and limits concurrency per
 // mailbox; share one Client across the process.
 type Client struct {
-	baseURL   string
-	authority string
-	clientID  string
-	secret    string
-	certs     []*x509.Certificate
-	key       crypto.PrivateKey
-	devToken  string
-	graphHTTP *http.Client // with the Graph middleware, no retry
-	entraHTTP *http.Client // plain, for token requests
-	log       *slog.Logger
-	now       func() time.Time
-	limits    *limiter
+	baseURL     string
+	authority   string
+	clientID    string
+	secret      string
+	certs       []*x509.Certificate
+	key         crypto.PrivateKey
+	identity    *identity // a managed or workload identity, whose token is the app's assertion; or nil
+	noDiscovery bool
+	devToken    string
+	graphHTTP   *http.Client // with the Graph middleware, no retry
+	entraHTTP   *http.Client // plain, for token requests
+	log         *slog.Logger
+	now         func() time.Time
+	limits      *limiter
+	retryMin    time.Duration // WatchIdentity's backoff
+	retryMax    time.Duration
 
 	mu       sync.Mutex
 	sessions map[string]*session // by credential key
@@ -99,14 +133,17 @@ type session struct {
 // NewClient checks the options, loads the certificate if there is one, and builds the HTTP pipeline.
 func NewClient(opts Options) (*Client, error) {
 	c := &Client{
-		baseURL:   strings.TrimRight(opts.BaseURL, "/"),
-		authority: strings.TrimRight(opts.Authority, "/"),
-		clientID:  opts.ClientID,
-		secret:    opts.ClientSecret,
-		devToken:  opts.DevToken,
-		log:       opts.Logger,
-		now:       time.Now,
-		sessions:  map[string]*session{},
+		baseURL:     strings.TrimRight(opts.BaseURL, "/"),
+		authority:   strings.TrimRight(opts.Authority, "/"),
+		clientID:    opts.ClientID,
+		secret:      opts.ClientSecret,
+		devToken:    opts.DevToken,
+		log:         opts.Logger,
+		now:         time.Now,
+		sessions:    map[string]*session{},
+		retryMin:    cmp.Or(opts.IdentityRetryMin, time.Second),
+		retryMax:    cmp.Or(opts.IdentityRetryMax, 5*time.Minute),
+		noDiscovery: opts.DisableInstanceDiscovery,
 	}
 	if c.baseURL == "" {
 		c.baseURL = defaultBaseURL
@@ -126,6 +163,13 @@ func NewClient(opts Options) (*Client, error) {
 		budget = defaultRequestsPerTenMinutes
 	}
 	c.limits = newLimiter(size, budget)
+	c.limits.extRequests, c.limits.extWindow = opts.ExtensionRequests, opts.ExtensionWindow
+	if c.limits.extRequests == 0 {
+		c.limits.extRequests = defaultExtensionRequests
+	}
+	if c.limits.extWindow <= 0 {
+		c.limits.extWindow = defaultExtensionWindow
+	}
 
 	base, err := url.Parse(c.baseURL)
 	if err != nil || base.Host == "" {
@@ -144,6 +188,12 @@ func NewClient(opts Options) (*Client, error) {
 	if c.entraHTTP == nil {
 		c.entraHTTP = &http.Client{Timeout: defaultTimeout, Transport: pooledTransport()}
 	}
+	if c.devToken == "" {
+		opts.Authority = c.authority
+		if c.identity, err = newIdentity(opts, entraOptions(c.authority, c.entraHTTP), newIdentityHealth(opts.Credential, c.now)); err != nil {
+			return nil, err
+		}
+	}
 	c.graphHTTP = newGraphHTTPClient(c.entraHTTP)
 	if c.devToken != "" {
 		g, err := c.newGraphClient(staticToken(c.devToken))
@@ -159,6 +209,24 @@ func NewClient(opts Options) (*Client, error) {
 func (c *Client) loadAppCredential(opts Options) error {
 	if c.clientID == "" {
 		return errors.New("graph: ClientID is required unless DevToken is set")
+	}
+	switch opts.Credential {
+	case CredentialManagedIdentity, CredentialWorkloadIdentity:
+		if opts.ClientSecret != "" || opts.ClientCertPath != "" {
+			return fmt.Errorf("graph: a %s needs no ClientSecret or ClientCertPath", opts.Credential)
+		}
+		return nil
+	case CredentialSecret:
+		if opts.ClientSecret == "" {
+			return errors.New("graph: CredentialSecret needs ClientSecret")
+		}
+	case CredentialCertificate:
+		if opts.ClientCertPath == "" {
+			return errors.New("graph: CredentialCertificate needs ClientCertPath")
+		}
+	case "":
+	default:
+		return fmt.Errorf("graph: unknown credential %q", opts.Credential)
 	}
 	switch {
 	case opts.ClientSecret != "" && opts.ClientCertPath != "":
@@ -176,7 +244,7 @@ func (c *Client) loadAppCredential(opts Options) error {
 		}
 		return nil
 	default:
-		return errors.New("graph: ClientSecret, ClientCertPath or DevToken is required")
+		return errors.New("graph: ClientSecret, ClientCertPath, a managed or workload identity, or DevToken is required")
 	}
 }
 
@@ -205,6 +273,7 @@ func (c *Client) Mailbox(u User) (*Mailbox, error) {
 		user:      u.ObjectID,
 		delegated: u.Assertion != "",
 		sem:       c.limits.gate(u.TenantID + "/" + u.ObjectID),
+		ext:       c.limits.extensionGate(u.TenantID),
 		log:       c.log.With("user", u.ObjectID),
 		now:       c.now,
 	}, nil

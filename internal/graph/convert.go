@@ -98,15 +98,23 @@ func dateTime(d models.DateTimeTimeZoneable) time.Time {
 	return time.Time{}
 }
 
-// stampOf finds the stamp among an item's expanded single-value extended properties. Graph may spell
-// the property id with different case than we asked for.
+// stampOf finds the stamp among an item's expanded single-value extended properties.
 func stampOf(props []models.SingleValueLegacyExtendedPropertyable) string {
 	for _, p := range props {
-		if p != nil && strings.EqualFold(deref(p.GetId()), outlook.StampPropertyID) {
+		if p != nil && samePropertyID(deref(p.GetId()), outlook.StampPropertyID) {
 			return deref(p.GetValue())
 		}
 	}
 	return ""
+}
+
+// samePropertyID compares two named extended property ids, "String {GUID} Name X": the type and the
+// GUID may come back in another case or spacing, but the name is case-sensitive ("filtering the string
+// name (Name) in the id of an extended property is case-sensitive", singlevaluelegacyextendedproperty-get.md).
+func samePropertyID(a, b string) bool {
+	ha, na, okA := strings.Cut(strings.Join(strings.Fields(a), " "), " Name ")
+	hb, nb, okB := strings.Cut(strings.Join(strings.Fields(b), " "), " Name ")
+	return okA == okB && strings.EqualFold(ha, hb) && na == nb
 }
 
 // messageIDPattern matches one <id@host> of an In-Reply-To or References header.
@@ -192,8 +200,17 @@ func event(g models.Eventable) outlook.Event {
 		ChangeKey:    deref(g.GetChangeKey()),
 		LastModified: timeOf(g.GetLastModifiedDateTime()),
 
-		TransactionID: deref(g.GetTransactionId()),
+		TransactionID:  deref(g.GetTransactionId()),
+		Type:           eventType(g),
+		SeriesMasterID: deref(g.GetSeriesMasterId()),
 	}
+}
+
+func eventType(g models.Eventable) string {
+	if t := g.GetTypeEscaped(); t != nil {
+		return t.String()
+	}
+	return ""
 }
 
 func contact(g models.Contactable) outlook.Contact {
@@ -214,6 +231,7 @@ func contact(g models.Contactable) outlook.Contact {
 		Categories:     g.GetCategories(),
 		Stamp:          stampOf(g.GetSingleValueExtendedProperties()),
 		ChangeKey:      deref(g.GetChangeKey()),
+		ParentFolderID: deref(g.GetParentFolderId()),
 		LastModified:   timeOf(g.GetLastModifiedDateTime()),
 	}
 }

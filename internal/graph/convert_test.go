@@ -79,6 +79,63 @@ func TestRetryAfter(t *testing.T) {
 	if _, ok := retryAfter(http.Header{}); ok {
 		t.Error("absent header read as a delay")
 	}
+	// throttling.md's sample: "Retry-After: 2.128"; a fraction below the millisecond rounds up.
+	for v, want := range map[string]time.Duration{"2.128": 2128 * time.Millisecond, "0.5": 500 * time.Millisecond, "1.0001": 1001 * time.Millisecond} {
+		if d, ok := retryAfter(http.Header{"Retry-After": {v}}); !ok || d != want {
+			t.Errorf("%s: %s, %v; want %s", v, d, ok, want)
+		}
+	}
+	for _, v := range []string{"-1", "NaN", "1e12", "soon"} {
+		if d, ok := retryAfter(http.Header{"Retry-After": {v}}); ok {
+			t.Errorf("%q read as %s", v, d)
+		}
+	}
+}
+
+// An extended property's name is case-sensitive ("filtering the string name (Name) in the id of an
+// extended property is case-sensitive", singlevaluelegacyextendedproperty-get.md); its type and GUID
+// are not.
+func TestSamePropertyID(t *testing.T) {
+	const id = "String {6b1c3f2e-7d4a-4f3b-9a57-1c2d3e4f5a6b} Name CrmActivityId"
+	for other, want := range map[string]bool{
+		id: true,
+		"string  {6B1C3F2E-7D4A-4F3B-9A57-1C2D3E4F5A6B} Name CrmActivityId": true,
+		"String {6b1c3f2e-7d4a-4f3b-9a57-1c2d3e4f5a6b} Name crmactivityid":  false,
+		"String {00000000-7d4a-4f3b-9a57-1c2d3e4f5a6b} Name CrmActivityId":  false,
+		"String 0x8001": false,
+	} {
+		if got := samePropertyID(other, id); got != want {
+			t.Errorf("samePropertyID(%q) = %v, want %v", other, got, want)
+		}
+	}
+}
+
+// The stamp extension is found by its name whichever form Graph gives its id: the create page's
+// microsoft.graph.openTypeExtension.{name}, the get page's Microsoft.OutlookServices.OpenTypeExtension.{name}
+// (opentypeextension-post-opentypeextension.md, opentypeextension-get.md), or none at all.
+func TestStampExtensionIDForms(t *testing.T) {
+	for _, form := range []struct{ id, name string }{
+		{"microsoft.graph.openTypeExtension." + outlook.StampExtensionName, outlook.StampExtensionName},
+		{"Microsoft.OutlookServices.OpenTypeExtension." + outlook.StampExtensionName, outlook.StampExtensionName},
+		{"Microsoft.OutlookServices.OpenTypeExtension." + outlook.StampExtensionName, ""},
+		{"microsoft.graph.openTypeExtension." + outlook.StampExtensionName, ""},
+	} {
+		ext := models.NewOpenTypeExtension()
+		ext.SetId(&form.id)
+		if form.name != "" {
+			ext.SetExtensionName(&form.name)
+		}
+		ext.SetAdditionalData(map[string]any{"crmId": "act-1"})
+		other := models.NewOpenTypeExtension()
+		otherID, otherName := "microsoft.graph.openTypeExtension.com.example", "com.example"
+		other.SetId(&otherID)
+		other.SetExtensionName(&otherName)
+		task := models.NewTodoTask()
+		task.SetExtensions([]models.Extensionable{other, ext})
+		if got := taskStamp(task); got != "act-1" {
+			t.Errorf("id %q, extensionName %q: stamp %q", form.id, form.name, got)
+		}
+	}
 }
 
 // TestNonJSONErrorBody: gateways in front of Graph answer with HTML; the status must still decide.

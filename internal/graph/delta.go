@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
@@ -83,12 +82,17 @@ func (m *Mailbox) MessagesDelta(ctx context.Context, folder, link string) (Delta
 	return page, nil
 }
 
-// isSyncReset reports whether a delta failure means the sync state is gone: 410 Gone, or the codes
-// Graph uses for an expired or unknown state.
+// resetCodes are the error codes that mean a delta round must start over: an expired token ("a 40X-series
+// error with error codes such as syncStateNotFound", delta-query-overview.md), and the resync codes of
+// errors.md, at the top level or in an innerError. syncStateInvalid is Exchange's own spelling of a
+// token it cannot read.
+var resetCodes = []string{"syncStateNotFound", "syncStateInvalid", "resyncRequired", "resyncApplyDifferences", "resyncUploadDifferences"}
+
+// isSyncReset reports whether a delta failure means the sync state is gone: 410 Gone (the
+// synchronization reset of delta-query-overview.md), or any 4xx carrying a reset code.
 func isSyncReset(f *apiFailure) bool {
-	switch strings.ToLower(f.code) {
-	case "syncstatenotfound", "syncstateinvalid", "resyncrequired":
+	if f.status == http.StatusGone {
 		return true
 	}
-	return f.status == http.StatusGone
+	return f.status >= 400 && f.status < 500 && f.has(resetCodes...)
 }

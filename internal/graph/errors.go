@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,6 +28,7 @@ const defaultRetryAfter = 30 * time.Second
 type apiFailure struct {
 	status  int
 	code    string
+	inner   []string // the codes of the nested innerError objects, outermost first
 	message string
 }
 
@@ -77,6 +79,9 @@ func failureOf(err error) *apiFailure {
 		f := &apiFailure{status: odata.GetStatusCode()}
 		if main := odata.GetErrorEscaped(); main != nil {
 			f.code, f.message = deref(main.GetCode()), deref(main.GetMessage())
+			if inner := main.GetInnerError(); inner != nil {
+				f.inner = innerCodes(inner.GetAdditionalData())
+			}
 		}
 		return f
 	}
@@ -85,6 +90,36 @@ func failureOf(err error) *apiFailure {
 		return &apiFailure{status: api.GetStatusCode(), message: api.Message}
 	}
 	return nil
+}
+
+// innerCodes reads the codes of an innerError and of the innerErrors nested in it: "apps should loop
+// through all the error codes available and use the most detailed one that they understand"
+// (errors.md). The SDK models no code on innerError, so they arrive as additional data.
+func innerCodes(data map[string]any) []string {
+	var out []string
+	for depth := 0; data != nil && depth < 8; depth++ {
+		if code := stringValue(data["code"]); code != "" {
+			out = append(out, code)
+		}
+		next, _ := data["innerError"].(map[string]any)
+		if next == nil {
+			next, _ = data["innererror"].(map[string]any)
+		}
+		data = next
+	}
+	return out
+}
+
+// has reports whether the failure carries code, at the top or in an innerError, in any case.
+func (e *apiFailure) has(codes ...string) bool {
+	for _, c := range append([]string{e.code}, e.inner...) {
+		for _, want := range codes {
+			if strings.EqualFold(c, want) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // classifyStatus maps an HTTP failure to the outlook error a caller acts on.
@@ -118,6 +153,12 @@ func classifyStatus(f *apiFailure, header http.Header) error {
 // (AADSTS65001), an expired or revoked assertion (invalid_grant) or a wrong secret: all mean crmsync may
 // not access the mailbox until someone acts.
 func classifyCredential(cred *credentialError) error {
+	// The service's own identity failing is the service's problem, not the mailbox's: wait for it, as
+	// for throttling, without counting a failure against the mailbox or the click.
+	var ident *IdentityError
+	if errors.As(cred, &ident) {
+		return &outlook.ThrottledError{RetryAfter: ident.RetryAfter}
+	}
 	var auth *azidentity.AuthenticationFailedError
 	if errors.As(cred, &auth) && auth.RawResponse != nil {
 		status := auth.RawResponse.StatusCode
@@ -142,14 +183,22 @@ func classifyCredential(cred *credentialError) error {
 	return &outlook.TransientError{Err: cred}
 }
 
-// retryAfter reads a Retry-After header: delay seconds or an HTTP date.
+// maxRetryAfter bounds a Retry-After crmsync honours: a value beyond it is a broken header.
+const maxRetryAfter = 24 * time.Hour
+
+// retryAfter reads a Retry-After header: delay seconds, which Graph may send with a fraction
+// ("Retry-After: 2.128", throttling.md), or an HTTP date. A fraction is rounded up to the millisecond,
+// so a wait is never cut short.
 func retryAfter(h http.Header) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if math.IsNaN(secs) || secs < 0 || secs > maxRetryAfter.Seconds() {
+			return 0, false
+		}
+		return time.Duration(math.Ceil(secs*1000)) * time.Millisecond, true
 	}
 	if at, err := http.ParseTime(v); err == nil {
 		return max(time.Until(at), 0), true

@@ -58,7 +58,10 @@ func TestErrorMapping(t *testing.T) {
 		{"403 forbidden", graphfake.Fault{Status: 403}, is(outlook.ErrPermission)},
 		{"400 bad request", graphfake.Fault{Status: 400}, is(outlook.ErrInvalid)},
 		{"429 throttled", graphfake.Fault{Status: 429, RetryAfter: 7 * time.Second}, throttled(7 * time.Second)},
+		// "Retry-After: 2.128" (throttling.md): honoured to the millisecond, not read as absent.
+		{"429 with a fractional Retry-After", graphfake.Fault{Status: 429, RetryAfter: 2128 * time.Millisecond}, throttled(2128 * time.Millisecond)},
 		{"503 with Retry-After", graphfake.Fault{Status: 503, RetryAfter: 5 * time.Second}, throttled(5 * time.Second)},
+		{"503 with a fractional Retry-After", graphfake.Fault{Status: 503, RetryAfter: 750 * time.Millisecond}, throttled(750 * time.Millisecond)},
 		{"503 without Retry-After", graphfake.Fault{Status: 503}, transient(503)},
 		{"500 server error", graphfake.Fault{Status: 500}, transient(500)},
 		{"504 gateway timeout", graphfake.Fault{Status: 504}, transient(504)},

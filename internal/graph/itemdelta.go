@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -16,7 +17,8 @@ import (
 // Delta rounds over the calendar, the contacts and a To Do list. Like MessagesDelta, an empty link
 // starts a round that lists every item, a NextLink or DeltaLink is requested as it is, and an expired
 // link answers outlook.ErrSyncReset. Delta cannot expand extended properties or extensions, so the
-// items of a page carry no Stamp: read an item to learn its stamp.
+// items of a page carry no Stamp: read an item to learn its stamp. An item's Sent says which properties
+// its entry carried (see partial.go).
 
 // deltaResponse is what every delta answer of the SDK carries.
 type deltaResponse[G any] interface {
@@ -32,18 +34,19 @@ type deltaEntry interface {
 }
 
 // deltaPreferences are the Prefer values of every delta request: immutable ids, UTC times (events), and
-// pages small enough for a slow mailbox.
-func deltaPreferences() *abs.RequestHeaders {
-	return preferImmutable(preferUTC, fmt.Sprintf("odata.maxpagesize=%d", deltaPageSize))
+// pages small enough for a slow mailbox; extra ones ride along.
+func deltaPreferences(extra ...string) *abs.RequestHeaders {
+	return preferImmutable(append([]string{preferUTC, fmt.Sprintf("odata.maxpagesize=%d", deltaPageSize)}, extra...)...)
 }
 
-// EventsDelta reads one page of the changes to the calendar view between start and end: single events
-// and occurrences of series, with times in UTC. The window is fixed by the first request of a round;
-// links carry it on.
+// EventsDelta reads one page of the changes to the calendar view between start and end: single events,
+// and the occurrences, exceptions and masters of series, with times in UTC and bodies as text. The
+// window is fixed by the first request of a round; links carry it on. An updated event, and every
+// occurrence, may come with only some of its properties: see outlook.Properties.
 func (m *Mailbox) EventsDelta(ctx context.Context, link string, start, end time.Time) (outlook.ItemPage[outlook.Event], error) {
 	builder := m.me().CalendarView().Delta()
 	// calendarView delta takes neither $select nor $expand.
-	config := &users.ItemCalendarViewDeltaRequestBuilderGetRequestConfiguration{Headers: deltaPreferences()}
+	config := &users.ItemCalendarViewDeltaRequestBuilderGetRequestConfiguration{Headers: deltaPreferences(preferText)}
 	if link == "" {
 		from, to := start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339)
 		config.QueryParameters = &users.ItemCalendarViewDeltaRequestBuilderGetQueryParameters{StartDateTime: &from, EndDateTime: &to}
@@ -52,29 +55,72 @@ func (m *Mailbox) EventsDelta(ctx context.Context, link string, start, end time.
 	}
 	page, err := readDelta(ctx, m, func(ctx context.Context) (deltaResponse[models.Eventable], error) {
 		return builder.GetAsDeltaGetResponse(ctx, config)
-	}, event, asIs)
+	}, deltaEvent, asIs)
 	if err != nil {
 		return page, fmt.Errorf("read delta of the calendar: %w", err)
 	}
 	return page, nil
 }
 
-// ContactsDelta reads one page of the changes to the default contacts folder.
+// ContactsDelta reads one page of the changes to the default contacts folder, through the folder as
+// contact-delta.md documents it (/users/{id}/contactFolders/{id}/contacts/delta; Graph refuses change
+// tracking on /users/{id}/contacts). The default folder is known by a contact's parentFolderId: while
+// the mailbox has no contact there is nothing to follow, and the page has neither link.
 func (m *Mailbox) ContactsDelta(ctx context.Context, link string) (outlook.ItemPage[outlook.Contact], error) {
-	builder := m.me().Contacts().Delta()
-	config := &users.ItemContactsDeltaRequestBuilderGetRequestConfiguration{Headers: deltaPreferences()}
+	config := &users.ItemContactFoldersItemContactsDeltaRequestBuilderGetRequestConfiguration{Headers: deltaPreferences()}
+	var builder *users.ItemContactFoldersItemContactsDeltaRequestBuilder
+	if !strings.Contains(strings.ToLower(link), "/contactfolders/") {
+		link = "" // a link of the undocumented /contacts/delta, stored by an older crmsync: start over
+	}
 	if link == "" {
-		config.QueryParameters = &users.ItemContactsDeltaRequestBuilderGetQueryParameters{Select: contactFields()}
+		folder, err := m.contactFolder(ctx)
+		if errors.Is(err, errNoContactFolder) {
+			return outlook.ItemPage[outlook.Contact]{}, nil
+		}
+		if err != nil {
+			return outlook.ItemPage[outlook.Contact]{}, fmt.Errorf("read delta of the contacts: %w", err)
+		}
+		builder = m.me().ContactFolders().ByContactFolderId(folder).Contacts().Delta()
+		config.QueryParameters = &users.ItemContactFoldersItemContactsDeltaRequestBuilderGetQueryParameters{Select: contactFields()}
 	} else {
-		builder = builder.WithUrl(link)
+		// Any folder id will do: WithUrl replaces the whole URL.
+		builder = m.me().ContactFolders().ByContactFolderId("_").Contacts().Delta().WithUrl(link)
 	}
 	page, err := readDelta(ctx, m, func(ctx context.Context) (deltaResponse[models.Contactable], error) {
 		return builder.GetAsDeltaGetResponse(ctx, config)
-	}, contact, asIs)
+	}, deltaContact, asIs)
 	if err != nil {
 		return page, fmt.Errorf("read delta of the contacts: %w", err)
 	}
 	return page, nil
+}
+
+// errNoContactFolder: the mailbox has no contact yet, so the default folder's id is not known.
+var errNoContactFolder = errors.New("the mailbox has no contact yet")
+
+// contactFolder returns the id of the default contacts folder: the parentFolderId of a contact listed
+// by GET /users/{id}/contacts, which lists that folder (user-list-contacts.md). Remembered once known.
+func (m *Mailbox) contactFolder(ctx context.Context) (string, error) {
+	if id, ok := m.folders.Load("contacts"); ok {
+		return id.(string), nil
+	}
+	top := int32(1)
+	resp, err := fetch(ctx, m, func(ctx context.Context) (models.ContactCollectionResponseable, error) {
+		return m.me().Contacts().Get(ctx, &users.ItemContactsRequestBuilderGetRequestConfiguration{
+			Headers:         preferImmutable(),
+			QueryParameters: &users.ItemContactsRequestBuilderGetQueryParameters{Top: &top, Select: []string{"id", "parentFolderId"}},
+		})
+	})
+	if err != nil {
+		return "", fmt.Errorf("find the contacts folder: %w", err)
+	}
+	for _, c := range resp.GetValue() {
+		if c != nil && deref(c.GetParentFolderId()) != "" {
+			m.folders.Store("contacts", *c.GetParentFolderId())
+			return *c.GetParentFolderId(), nil
+		}
+	}
+	return "", errNoContactFolder
 }
 
 // TasksDelta reads one page of the changes to a To Do list. Task ids, of items and of removals, are
@@ -85,7 +131,7 @@ func (m *Mailbox) TasksDelta(ctx context.Context, listID, link string) (outlook.
 	if link != "" {
 		builder = builder.WithUrl(link)
 	}
-	convert := func(g models.TodoTaskable) outlook.Task { return todoTask(listID, g) }
+	convert := func(g models.TodoTaskable) outlook.Task { return deltaTask(listID, g) }
 	removed := func(id string) string { return outlook.TaskItemID(listID, id) }
 	page, err := readDelta(ctx, m, func(ctx context.Context) (deltaResponse[models.TodoTaskable], error) {
 		return builder.GetAsDeltaGetResponse(ctx, config)

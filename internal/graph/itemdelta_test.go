@@ -73,8 +73,12 @@ func deltaCaseFor(t *testing.T, name string) (deltaCase, bundle) {
 			read: func(ctx context.Context, link string) ([]string, []string, string, string, error) {
 				p, err := mb.EventsDelta(ctx, link, window, window.AddDate(0, 1, 0))
 				for _, e := range p.Items {
-					if e.Subject == "" || e.ChangeKey == "" || e.LastModified.IsZero() || e.Start.IsZero() || e.ICalUID == "" {
+					switch {
+					case e.Sent.Whole() && (e.Subject == "" || e.ChangeKey == "" || e.LastModified.IsZero() || e.Start.IsZero() || e.ICalUID == "" || e.Type != outlook.EventSingle):
 						t.Errorf("event lacks properties: %+v", e)
+					case !e.Sent.Whole() && (e.Subject != "moved" || !e.Sent.Has("subject") || e.Sent.Has("start") || e.Sent.Has("isOrganizer")):
+						// An updated item comes with the properties that changed (delta-query-overview.md).
+						t.Errorf("changed event: %+v, want its subject alone of what it holds", e)
 					}
 				}
 				return idsOf(p.Items, func(e outlook.Event) string { return e.ID }), p.Removed, p.NextLink, p.DeltaLink, err
@@ -92,8 +96,11 @@ func deltaCaseFor(t *testing.T, name string) (deltaCase, bundle) {
 			read: func(ctx context.Context, link string) ([]string, []string, string, string, error) {
 				p, err := mb.ContactsDelta(ctx, link)
 				for _, c := range p.Items {
-					if c.GivenName == "" || c.ChangeKey == "" || c.LastModified.IsZero() || len(c.EmailAddresses) != 1 {
+					switch {
+					case c.Sent.Whole() && (c.GivenName == "" || c.ChangeKey == "" || c.LastModified.IsZero() || len(c.EmailAddresses) != 1 || c.ParentFolderID == ""):
 						t.Errorf("contact lacks properties: %+v", c)
+					case !c.Sent.Whole() && (c.JobTitle != "CFO" || !c.Sent.Has("jobTitle") || c.Sent.Has("givenName") || c.Sent.Has("emailAddresses")):
+						t.Errorf("changed contact: %+v, want its job title alone of what it holds", c)
 					}
 				}
 				return idsOf(p.Items, func(c outlook.Contact) string { return c.ID }), p.Removed, p.NextLink, p.DeltaLink, err
@@ -110,8 +117,13 @@ func deltaCaseFor(t *testing.T, name string) (deltaCase, bundle) {
 			read: func(ctx context.Context, link string) ([]string, []string, string, string, error) {
 				p, err := mb.TasksDelta(ctx, list, link)
 				for _, task := range p.Items {
-					if task.Title == "" || task.ChangeKey == "" || task.LastModified.IsZero() || task.ListID != list {
+					switch {
+					case task.ListID != list:
+						t.Errorf("task of list %q: %+v", task.ListID, task)
+					case task.Sent.Whole() && (task.Title == "" || task.ChangeKey == "" || task.LastModified.IsZero()):
 						t.Errorf("task lacks properties: %+v", task)
+					case !task.Sent.Whole() && (task.Status != "completed" || !task.Sent.Has("status") || task.Sent.Has("title") || task.ChangeKey == ""):
+						t.Errorf("changed task: %+v, want its status and etag alone of what it holds", task)
 					}
 				}
 				return idsOf(p.Items, func(task outlook.Task) string { return task.ID }), p.Removed, p.NextLink, p.DeltaLink, err
@@ -241,6 +253,7 @@ func TestItemDeltaMapsErrors(t *testing.T) {
 	mb, b := setup(t)
 	ctx := context.Background()
 	list := b.fake.DefaultTaskListID(userID)
+	b.fake.AddContact(userID, outlook.Contact{GivenName: "c"}) // so that the contacts folder is known
 	cases := []struct {
 		route string
 		call  func() error
@@ -249,7 +262,7 @@ func TestItemDeltaMapsErrors(t *testing.T) {
 			_, err := mb.EventsDelta(ctx, "", at("2025-03-01T00:00:00Z"), at("2025-04-01T00:00:00Z"))
 			return err
 		}},
-		{"GET /users/{user}/contacts/delta", func() error { _, err := mb.ContactsDelta(ctx, ""); return err }},
+		{"GET /users/{user}/contactFolders/{folder}/contacts/delta", func() error { _, err := mb.ContactsDelta(ctx, ""); return err }},
 		{"GET /users/{user}/todo/lists/{list}/tasks/delta", func() error { _, err := mb.TasksDelta(ctx, list, ""); return err }},
 	}
 	for _, tc := range cases {

@@ -13,6 +13,11 @@ import (
 // preferUTC makes Graph write event times in UTC rather than the mailbox's zone.
 const preferUTC = `outlook.timezone="UTC"`
 
+// preferText asks for bodies as text: Exchange keeps an event's text body as the HTML it wraps it in,
+// and returns HTML unless asked otherwise (Prefer: outlook.body-content-type, event-get.md). The CRM
+// keeps appointments' bodies as text.
+const preferText = `outlook.body-content-type="text"`
+
 // The properties read of each kind: what package outlook holds, and no more.
 func messageFields() []string {
 	return []string{"id", "internetMessageId", "conversationId", "subject", "body", "from", "toRecipients",
@@ -22,12 +27,12 @@ func messageFields() []string {
 
 func eventFields() []string {
 	return []string{"id", "iCalUId", "subject", "body", "start", "end", "isAllDay", "location", "organizer",
-		"attendees", "isOrganizer", "isCancelled", "categories", "changeKey", "lastModifiedDateTime"}
+		"attendees", "isOrganizer", "isCancelled", "categories", "changeKey", "lastModifiedDateTime", "type", "seriesMasterId"}
 }
 
 func contactFields() []string {
 	return []string{"id", "givenName", "surname", "displayName", "emailAddresses", "companyName", "jobTitle",
-		"businessPhones", "mobilePhone", "categories", "changeKey", "lastModifiedDateTime"}
+		"businessPhones", "mobilePhone", "categories", "changeKey", "parentFolderId", "createdDateTime", "lastModifiedDateTime"}
 }
 
 // Message reads an email by its immutable id, with its stamp and the In-Reply-To and References headers.
@@ -39,7 +44,7 @@ func (m *Mailbox) Message(ctx context.Context, id string) (outlook.Message, erro
 	return message(g), nil
 }
 
-// Event reads a calendar item by its immutable id, with times in UTC.
+// Event reads a calendar item by its immutable id, with times in UTC and the body as text.
 func (m *Mailbox) Event(ctx context.Context, id string) (outlook.Event, error) {
 	g, err := m.getEvent(ctx, id, eventFields())
 	if err != nil {
@@ -72,7 +77,7 @@ func (m *Mailbox) getMessage(ctx context.Context, id string, fields []string) (m
 func (m *Mailbox) getEvent(ctx context.Context, id string, fields []string) (models.Eventable, error) {
 	return fetch(ctx, m, func(ctx context.Context) (models.Eventable, error) {
 		return m.me().Events().ByEventId(id).Get(ctx, &users.ItemEventsEventItemRequestBuilderGetRequestConfiguration{
-			Headers: preferImmutable(preferUTC),
+			Headers: preferImmutable(preferUTC, preferText),
 			QueryParameters: &users.ItemEventsEventItemRequestBuilderGetQueryParameters{
 				Select: fields,
 				Expand: []string{stampExpand},

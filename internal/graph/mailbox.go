@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -23,8 +24,10 @@ type Mailbox struct {
 	user      string // object id: the mailbox is /users/{user}
 	delegated bool   // opened on behalf of the user (client mode), not with the app's own permissions
 	sem       *gate
+	ext       *gate // the tenant's open-extension budget, shared by every mailbox of the tenant
 	log       *slog.Logger
 	now       func() time.Time
+	folders   sync.Map // well-known folder → id, read once per Mailbox
 }
 
 // call runs one Graph request inside the mailbox's concurrency limit and classifies its failure.

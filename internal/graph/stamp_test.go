@@ -138,7 +138,7 @@ func TestUnstampGoneItem(t *testing.T) {
 			if err := mb.Stamp(ctx, tc.kind, id, "crm-42"); err != nil {
 				t.Fatal(err)
 			}
-			b.fake.DeleteItem(userID, id)
+			b.fake.PurgeItem(userID, id) // gone for good, not in Deleted Items
 
 			if err := mb.Unstamp(ctx, tc.kind, id); err != nil {
 				t.Errorf("Unstamp of a deleted item = %v, want nil", err)

@@ -12,12 +12,16 @@ import (
 	"github.com/crmsync/crmsync/internal/outlook"
 )
 
-// To Do tasks have no extended properties in Graph v1.0: the stamp lives in an open extension. Like
-// other Exchange-backed resources, To Do gives an open extension the id of its name with a prefix.
+// To Do tasks have no extended properties in Graph v1.0: the stamp lives in an open extension. Graph's
+// pages disagree on the extension's id, which is its name with a prefix: the create page shows
+// microsoft.graph.openTypeExtension.{name} (opentypeextension-post-opentypeextension.md), the get page
+// Microsoft.OutlookServices.OpenTypeExtension.{name} (opentypeextension-get.md). Both document
+// addressing an extension by its name, and both answers carry extensionName: so crmsync expands a
+// task's extensions unfiltered (a task has few), finds the stamp by extensionName, and addresses it by
+// name, never by an id form.
 const (
 	stampExtensionProperty = "crmId"
-	stampExtensionID       = "Microsoft.OutlookServices.OpenTypeExtension." + outlook.StampExtensionName
-	taskExpand             = "extensions($filter=id eq '" + stampExtensionID + "')"
+	taskExpand             = "extensions"
 )
 
 // Task reads a To Do task named by outlook.TaskItemID, with the stamp from its open extension.
@@ -85,13 +89,13 @@ func (m *Mailbox) stampTask(ctx context.Context, taskItemID, crmID string) error
 	existing := stampExtension(g)
 	switch {
 	case existing == nil:
-		err = m.call(ctx, func(ctx context.Context) error {
+		err = m.extensionCall(ctx, func(ctx context.Context) error {
 			_, err := m.task(listID, taskID).Extensions().Post(ctx, ext, nil)
 			return err
 		})
 	case taskStamp(g) != crmID:
-		err = m.call(ctx, func(ctx context.Context) error {
-			_, err := m.task(listID, taskID).Extensions().ByExtensionId(extensionID(existing)).Patch(ctx, ext, nil)
+		err = m.extensionCall(ctx, func(ctx context.Context) error {
+			_, err := m.task(listID, taskID).Extensions().ByExtensionId(outlook.StampExtensionName).Patch(ctx, ext, nil)
 			return err
 		})
 	}
@@ -123,9 +127,9 @@ func (m *Mailbox) unstampTask(ctx context.Context, taskItemID string) error {
 	if err != nil {
 		return err
 	}
-	if existing := stampExtension(g); existing != nil {
-		err = m.call(ctx, func(ctx context.Context) error {
-			return m.task(listID, taskID).Extensions().ByExtensionId(extensionID(existing)).Delete(ctx, nil)
+	if stampExtension(g) != nil {
+		err = m.extensionCall(ctx, func(ctx context.Context) error {
+			return m.task(listID, taskID).Extensions().ByExtensionId(outlook.StampExtensionName).Delete(ctx, nil)
 		})
 		if err = ignoreNotFound(err); err != nil {
 			return err
@@ -146,7 +150,8 @@ func (m *Mailbox) patchTaskCategories(ctx context.Context, listID, taskID string
 	})
 }
 
-// stampExtension finds crmsync's open extension among a task's expanded extensions.
+// stampExtension finds crmsync's open extension among a task's expanded extensions, by its
+// extensionName; an answer without one is matched by the name its id ends with, whichever prefix.
 func stampExtension(g models.TodoTaskable) models.Extensionable {
 	for _, e := range g.GetExtensions() {
 		if e == nil {
@@ -156,20 +161,29 @@ func stampExtension(g models.TodoTaskable) models.Extensionable {
 		if o, ok := e.(*models.OpenTypeExtension); ok && o.GetExtensionName() != nil {
 			name = *o.GetExtensionName()
 		}
-		if id := deref(e.GetId()); strings.EqualFold(name, outlook.StampExtensionName) ||
-			strings.EqualFold(id, stampExtensionID) || strings.EqualFold(id, outlook.StampExtensionName) {
+		if name == "" {
+			name = deref(e.GetId())
+			const prefixEnd = "opentypeextension."
+			if i := strings.LastIndex(strings.ToLower(name), prefixEnd); i >= 0 {
+				name = name[i+len(prefixEnd):]
+			}
+		}
+		if strings.EqualFold(name, outlook.StampExtensionName) {
 			return e
 		}
 	}
 	return nil
 }
 
-// extensionID is the id to address e by: the one Graph gave it, else the conventional one.
-func extensionID(e models.Extensionable) string {
-	if id := deref(e.GetId()); id != "" {
-		return id
+// extensionCall is call for a request to an open extension: it spends the tenant's extension budget
+// first.
+func (m *Mailbox) extensionCall(ctx context.Context, fn func(ctx context.Context) error) error {
+	if m.ext != nil {
+		if err := m.ext.spend(ctx); err != nil {
+			return err
+		}
 	}
-	return stampExtensionID
+	return m.call(ctx, fn)
 }
 
 // taskStamp is the CRM id in a task's extension, "" when there is none.

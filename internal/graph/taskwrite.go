@@ -50,7 +50,7 @@ func (m *Mailbox) CreateTask(ctx context.Context, listID string, t outlook.Task)
 		return created, nil
 	}
 	taskID := deref(g.GetId())
-	err = m.call(ctx, func(ctx context.Context) error {
+	err = m.extensionCall(ctx, func(ctx context.Context) error {
 		_, err := m.task(listID, taskID).Extensions().Post(ctx, stampExtensionBody(t.Stamp), nil)
 		return err
 	})

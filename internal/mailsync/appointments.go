@@ -70,8 +70,13 @@ func (appointments) remove(ctx context.Context, p *pass, id string) error {
 
 func eventItem(e outlook.Event) outlookItem {
 	return outlookItem{ID: e.ID, ChangeKey: e.ChangeKey, Modified: e.LastModified, Values: eventValues(e), Categories: e.Categories, Stamp: e.Stamp,
-		ReadOnly: e.ID != "" && !e.IsOrganizer}
+		ReadOnly: e.ID != "" && e.Sent.Has("isOrganizer") && !e.IsOrganizer, ReadOnlyUnknown: !e.Sent.Has("isOrganizer"),
+		Series: e.Type == outlook.EventSeriesMaster}
 }
+
+// eventProperties are the Graph properties of an event's synchronized fields.
+var eventProperties = map[string]string{"subject": "subject", "body": "body", "location": "location", "start": "start", "end": "end",
+	"requiredAttendees": "attendees", "optionalAttendees": "attendees"}
 
 func appointmentValues(a crm.Activity) values {
 	var required, optional []string
@@ -98,8 +103,9 @@ func eventValues(e outlook.Event) values {
 			required = append(required, at.Email)
 		}
 	}
-	return values{"subject": e.Subject, "body": textValue(e.Body), "location": e.Location, "start": timeValue(&e.Start),
-		"end": timeValue(&e.End), "requiredAttendees": addressesValue(required), "optionalAttendees": addressesValue(optional)}
+	return present(values{"subject": e.Subject, "body": textValue(e.Body), "location": e.Location, "start": timeValue(&e.Start),
+		"end": timeValue(&e.End), "requiredAttendees": addressesValue(required), "optionalAttendees": addressesValue(optional)},
+		e.Sent, eventProperties)
 }
 
 func eventOf(v values) outlook.Event {

@@ -15,7 +15,7 @@ import (
 
 // assertionPurpose binds a sealed token to its use: a token sealed for synchronization cannot be opened
 // as anything else.
-const assertionPurpose = "sync:user-assertion"
+const assertionPurpose = store.PurposeSyncAssertion
 
 // ClientRequests starts client-mode synchronization: the taskpane's POST /api/v1/sync (at open, at the
 // user's interval while it stays open, and on "Synchronize now"). The request and the job are written in

@@ -141,8 +141,14 @@ func accountName(ctx context.Context, p *pass, id string) (string, error) {
 }
 
 func contactItem(c outlook.Contact) outlookItem {
-	return outlookItem{ID: c.ID, ChangeKey: c.ChangeKey, Modified: c.LastModified, Values: outlookContactValues(c), Categories: c.Categories, Stamp: c.Stamp}
+	return outlookItem{ID: c.ID, ChangeKey: c.ChangeKey, Modified: c.LastModified, Values: outlookContactValues(c), Categories: c.Categories, Stamp: c.Stamp,
+		Ambiguous: !c.Sent.Whole() && !(c.Sent.Has("givenName") && c.Sent.Has("surname") && c.Sent.Has("companyName"))}
 }
+
+// contactProperties are the Graph properties of a contact's synchronized fields. Graph renders an
+// unset name or company as null.
+var contactProperties = map[string]string{"firstName": "givenName", "lastName": "surname", "email": "emailAddresses",
+	"phone": "businessPhones", "accountId": "companyName"}
 
 // contactValues are a contact record's values; company is the name of its account, as Outlook shows it.
 func contactValues(r crm.Record, company string) values {
@@ -158,7 +164,7 @@ func outlookContactValues(c outlook.Contact) values {
 	if len(c.BusinessPhones) > 0 {
 		v["phone"] = c.BusinessPhones[0]
 	}
-	return v
+	return present(v, c.Sent, contactProperties)
 }
 
 func contactOf(v values) outlook.Contact {

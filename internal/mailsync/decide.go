@@ -22,7 +22,9 @@ type fieldRules struct {
 }
 
 // sides are the two copies of a linked item. Outlook nil means "as agreed": the pass has already read
-// every Outlook change through delta, so the push compares only the CRM with the agreed values.
+// every Outlook change through delta, so the push compares only the CRM with the agreed values. A field
+// missing from Outlook's values is "as agreed" too: a partial delta entry did not carry it, so it did
+// not change.
 type sides struct {
 	crm, outlook     values
 	crmAt, outlookAt time.Time // when each side last changed, for conflicts
@@ -57,9 +59,9 @@ func decide(maps []crm.FieldMapping, s sides, rules fieldRules) decision {
 			continue
 		}
 		c, agreed := s.crm[f], s.agreed[f]
-		o := agreed
-		if s.outlook != nil {
-			o = s.outlook[f]
+		o, sent := s.outlook[f]
+		if !sent {
+			o = agreed
 		}
 		readable := rules.readable(f)
 		toOutlook := readable && !rules.outlookReadOnly && (m.Direction == crm.DirectionToOutlook || m.Direction == crm.DirectionTwoWay)

@@ -29,10 +29,12 @@ type DeltaPage struct {
 }
 
 // MailReader is what the delta engine reads of a mailbox. MessagesDelta answers outlook.ErrSyncReset when
-// a link expired; Message reads one message in full, thread headers included.
+// a link expired; Message reads one message in full, thread headers included; Exists says whether a
+// message is still in the mailbox and not in Deleted Items.
 type MailReader interface {
 	MessagesDelta(ctx context.Context, folder, link string) (DeltaPage, error)
 	Message(ctx context.Context, id string) (outlook.Message, error)
+	Exists(ctx context.Context, kind outlook.Kind, id string) (bool, error)
 }
 
 // OpenMailReader opens the mailbox a pass synchronizes.
@@ -157,6 +159,9 @@ func (e *DeltaEngine) round(ctx context.Context, m Mailbox, mb MailReader, p *po
 		}
 		if !baseline {
 			for _, msg := range page.Messages {
+				// An updated message's entry may carry only what changed (delta-query-overview.md): without
+				// its receivedDateTime it reads as received long ago, and is not offered again; it was
+				// offered when it arrived.
 				if msg.ReceivedAt.Before(since) {
 					continue
 				}
@@ -207,16 +212,15 @@ func (e *DeltaEngine) offer(ctx context.Context, m Mailbox, p *policy, folder st
 
 // removed untracks a tracked message the user deleted: its CRM activity stays. Delta also reports a
 // message moved to another folder as removed, and an immutable id survives the move, so the message is
-// looked up first and only one that is really gone is untracked.
+// looked up first and only one that is gone is untracked. Deleting a message moves it to Deleted Items,
+// where Graph still finds it: a message there is gone too.
 func (e *DeltaEngine) removed(ctx context.Context, m Mailbox, mb MailReader, id string) error {
 	if _, err := e.store.ItemLink(ctx, m.TenantID, m.UserID, id); crm.IsNotFound(err) {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	if _, err := mb.Message(ctx, id); err == nil {
-		return nil
-	} else if !errors.Is(err, outlook.ErrNotFound) {
+	if exists, err := mb.Exists(ctx, outlook.KindMessage, id); err != nil || exists {
 		return err
 	}
 	e.logger.Info("tracked message deleted in Outlook; untracked, CRM activity kept", "user", m.UserID, "item", id)

@@ -33,17 +33,26 @@ type itemsEnv struct {
 
 func newItemsEnv(t *testing.T, s *store.Store) *itemsEnv {
 	t.Helper()
+	return newItemsEnvOn(t, s, nil, nil)
+}
+
+// newItemsEnvOn is newItemsEnv with the engine's mailboxes in fake, through client, when both are set.
+func newItemsEnvOn(t *testing.T, s *store.Store, fake *graphfake.Server, client *graph.Client) *itemsEnv {
+	t.Helper()
 	p := trackingtest.Start(t, s)
+	if fake == nil {
+		fake, client = p.Fake, p.Graph
+	}
 	f := storetest.NewTenant(t, s, "alice@contoso.test")
 	bob := storetest.NewUser(t, s, f.Tenant.ID, "bob@contoso.test")
-	p.Fake.AddMailbox(f.User.ObjectID, f.User.UPN)
-	p.Fake.AddMailbox(bob.ObjectID, bob.UPN)
+	fake.AddMailbox(f.User.ObjectID, f.User.UPN)
+	fake.AddMailbox(bob.ObjectID, bob.UPN)
 	e0 := &itemsEnv{t: t, ctx: context.Background(), store: s}
 	e0.begin(f.User)
 	e0.begin(bob)
-	e := &itemsEnv{t: t, ctx: context.Background(), store: s, fake: p.Fake, tenant: f.Tenant, alice: f.User, bob: bob, log: &bytes.Buffer{}, graph: p.Graph}
+	e := &itemsEnv{t: t, ctx: context.Background(), store: s, fake: fake, tenant: f.Tenant, alice: f.User, bob: bob, log: &bytes.Buffer{}, graph: client}
 	open := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
-		return p.Graph.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
+		return client.Mailbox(graph.User{TenantID: m.TenantID, ObjectID: m.ObjectID, Assertion: m.Assertion})
 	}
 	e.engine = mailsync.NewItemsEngine(s, p.Records, open, slog.New(slog.NewTextHandler(e.log, nil)))
 	return e

@@ -23,6 +23,9 @@ type Items interface {
 	Event(ctx context.Context, id string) (outlook.Event, error)
 	Contact(ctx context.Context, id string) (outlook.Contact, error)
 	Task(ctx context.Context, taskItemID string) (outlook.Task, error)
+	// Exists reports whether an item is still where the user keeps it: not deleted, not in Deleted
+	// Items, an event still in the calendar.
+	Exists(ctx context.Context, kind outlook.Kind, id string) (bool, error)
 
 	CreateEvent(ctx context.Context, e outlook.Event) (outlook.Event, error)
 	UpdateEvent(ctx context.Context, id string, e outlook.Event, fields []string) (outlook.Event, error)
@@ -52,7 +55,9 @@ type crmItem struct {
 	Values    values
 }
 
-// outlookItem is its copy on the Outlook side.
+// outlookItem is its copy on the Outlook side. Read from a delta entry it may be partial: Values then
+// hold only the fields whose properties the entry carried (a missing one is unchanged, see
+// outlook.Properties), ChangeKey and Modified may be empty.
 type outlookItem struct {
 	ID, ChangeKey string
 	Modified      time.Time
@@ -62,6 +67,13 @@ type outlookItem struct {
 	// ReadOnly: crmsync may not change it, such as a meeting someone else organizes, whose details only
 	// the organizer changes; its changes still flow to the CRM.
 	ReadOnly bool
+	// ReadOnlyUnknown: the entry did not say whether the user organizes the meeting.
+	ReadOnlyUnknown bool
+	// Ambiguous: the entry lacks a property whose emptying Graph may send as null, which the SDK cannot
+	// tell from absent; only a whole read says whether it was cleared.
+	Ambiguous bool
+	// Series: the item is a recurring series' master (see the package doc on recurring meetings).
+	Series bool
 }
 
 type itemPage struct {

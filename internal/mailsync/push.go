@@ -140,6 +140,9 @@ func (p *pass) pushOne(ctx context.Context, k kindSync, filters []crm.Filter, c 
 		if err != nil {
 			return err
 		}
+		if out.Series {
+			return p.becameSeries(ctx, k, l)
+		}
 		return p.reconcile(ctx, k, l, c, &out)
 	case linked && !isPending(l):
 		return p.reconcile(ctx, k, l, c, nil)

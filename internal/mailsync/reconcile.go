@@ -26,11 +26,25 @@ func (p *pass) reconcile(ctx context.Context, k kindSync, l crm.ItemLink, ci crm
 	s := sides{crm: ci.Values, crmAt: ci.UpdatedAt, agreed: l.Synced}
 	if out != nil {
 		s.outlook, s.outlookAt = out.Values, out.Modified
-		l.ChangeKey = out.ChangeKey
+		if out.ChangeKey != "" { // an occurrence's delta entry has none
+			l.ChangeKey = out.ChangeKey
+		}
 	}
 	rules := p.fieldRules(k, ci)
 	rules.outlookReadOnly = out != nil && out.ReadOnly
 	d := decide(maps, s, rules)
+	if out != nil && out.ReadOnlyUnknown && len(d.toOutlook) > 0 {
+		// The entry did not say whether the user organizes the meeting, and the CRM has something to
+		// write: only the organizer's copy may be written, so read the item whole to know.
+		whole, err := k.read(ctx, p, l.ItemID)
+		if errors.Is(err, outlook.ErrNotFound) {
+			return p.removedInOutlook(ctx, k, l.ItemID)
+		}
+		if err != nil {
+			return fmt.Errorf("read %s %s: %w", k.kind(), l.ItemID, err)
+		}
+		return p.reconcile(ctx, k, l, ci, &whole)
+	}
 	for _, c := range d.conflicts {
 		p.logger.Warn("synchronization conflict: the later change wins", "user", p.m.UserID, "kind", k.kind(), "item", l.ItemID,
 			"crmId", ci.ID, "field", c.Field, "crmValue", c.CRMValue, "outlookValue", c.OutlookValue, "winner", c.Winner)

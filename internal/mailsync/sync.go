@@ -23,6 +23,40 @@
 // engine is generic: it knows the item kinds only through the kindSync interface (kinds.go), and what
 // a user may read and write only through records.Rules.
 //
+// # What Graph sends
+//
+// The items engine reads Graph as Graph documents itself, not as a kind server would answer:
+//   - A delta entry of an updated item carries "at least the properties that have been updated"
+//     (delta-query-overview.md); a calendar view's delta sends an occurrence of a series with little but
+//     its times. outlook.Properties says which an entry carried, and a field it lacks is unchanged, never
+//     cleared (decide takes it as agreed). A missing change key is not an own write; a missing
+//     isOrganizer is looked up (a whole read) before anything is written to Outlook. Where Graph may send
+//     an emptied property as null, which the SDK cannot tell from absent (a task's due date, a contact's
+//     names and company), an entry lacking it is read whole first.
+//   - An ordinary delete moves an item to Deleted Items, where Graph still finds it by id: Items.Exists
+//     counts it as gone. An item delta reports as removed is unlinked only if it is gone; one that left the
+//     view (an event out of the window, a contact in another folder) stays linked. A round from scratch
+//     reports no removals, so after one the linked items it did not list are looked for the same way.
+//   - A To Do task moved to another list gets a new id (todotask.md). A kind's folders are all read before
+//     any removal is handled, so the task shows up, unlinked and carrying the category, in its new list:
+//     its stamp names the CRM item whose linked task is gone, and the link moves to the new id (adopt).
+//   - Every documented reset (410 Gone, syncStateNotFound, resyncRequired and the resync codes of an
+//     innerError) starts the folder over; Retry-After may have a fraction and is honoured to the
+//     millisecond; the To Do stamps keep to the tenant's open-extension budget (package graph).
+//
+// # Recurring meetings
+//
+// A CRM appointment is one meeting, so crmsync synchronizes single meetings, never a series as a whole:
+//   - An occurrence or exception the user tracks is one appointment (its own time and iCalUId). Tracking
+//     stamps it, which makes it an exception in Outlook, as any edit of one meeting of a series does; from
+//     then on it is kept in step both ways like a single meeting. Changes to the rest of the series do not
+//     touch it.
+//   - A series master cannot be tracked (the request fails, saying to track one meeting), and a linked
+//     event that turns out to be a series master (the user made the meeting recurring) is let go: the link
+//     ends as if the user had deleted the copy (a filter's record is remembered as removed and not pushed
+//     again), the CRM appointment keeps its values, and the series loses the stamp.
+//   - Occurrences and series nobody tracked are the user's own business, like any unlinked item.
+//
 // # Adding an item kind
 //
 // A new synchronized item kind is one new file (see appointments.go, contacts.go, tasks.go) plus its

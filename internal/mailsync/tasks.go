@@ -70,15 +70,21 @@ func (tasks) remove(ctx context.Context, p *pass, id string) error {
 }
 
 func taskItem(t outlook.Task) outlookItem {
-	return outlookItem{ID: t.ID, ChangeKey: t.ChangeKey, Modified: t.LastModified, Values: toDoValues(t), Categories: t.Categories, Stamp: t.Stamp}
+	return outlookItem{ID: t.ID, ChangeKey: t.ChangeKey, Modified: t.LastModified, Values: toDoValues(t), Categories: t.Categories, Stamp: t.Stamp,
+		Ambiguous: !t.Sent.Whole() && !t.Sent.Has("dueDateTime")}
 }
+
+// taskProperties are the Graph properties of a task's synchronized fields. A task without a due date
+// has no dueDateTime.
+var taskProperties = map[string]string{"subject": "title", "body": "body", "due": "dueDateTime", "status": "status"}
 
 func taskValues(a crm.Activity) values {
 	return values{"subject": a.Subject, "body": textValue(a.Body), "due": dateValue(a.Due), "status": taskStatusValue(a.Status)}
 }
 
 func toDoValues(t outlook.Task) values {
-	return values{"subject": t.Title, "body": textValue(t.Body), "due": dateValue(t.Due), "status": taskStatusValue(t.Status)}
+	return present(values{"subject": t.Title, "body": textValue(t.Body), "due": dateValue(t.Due), "status": taskStatusValue(t.Status)},
+		t.Sent, taskProperties)
 }
 
 func toDoOf(v values) outlook.Task {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/outlook"
 )
 
 // Canonical forms of synchronized values. Both sides are compared in these forms, so a value that
@@ -100,6 +101,20 @@ func stringField(fields map[string]any, name string) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// present keeps in v only the fields whose Graph property sent says it carried: a field a partial delta
+// entry lacks is unchanged, not empty. fields maps each field to its property.
+func present(v values, sent outlook.Properties, fields map[string]string) values {
+	if sent.Whole() {
+		return v
+	}
+	for f, prop := range fields {
+		if !sent.Has(prop) {
+			delete(v, f)
+		}
+	}
+	return v
 }
 
 // outlookProperties names the Graph properties that hold the CRM fields, as the mappings say

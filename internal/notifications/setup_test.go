@@ -98,7 +98,7 @@ func (w *world) start(s *store.Store, graphURL string, idle bool) *service.Servi
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	svc, err := service.New(w.ctx, cfg, service.Options{Store: s, EncryptionKey: w.key, GraphURL: graphURL, DevToken: "test",
+	svc, err := service.New(w.ctx, cfg, service.Options{Store: s, EncryptionKeys: [][]byte{w.key}, GraphURL: graphURL, DevToken: "test",
 		PublicURL: w.api.URL, ManualSchedule: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		w.t.Fatal(err)

@@ -97,10 +97,10 @@ type Message struct {
 	LastModified      time.Time // Graph's lastModifiedDateTime
 }
 
-// Event is a calendar item.
+// Event is a calendar item: a single meeting, or one of a recurring series (see Type).
 type Event struct {
 	ID          string
-	ICalUID     string
+	ICalUID     string // different for each occurrence of a series (event resource)
 	Subject     string
 	Body        string
 	BodyType    string
@@ -117,9 +117,39 @@ type Event struct {
 	// TransactionID, when set on a create, is Graph's guard against a duplicate event when the create is
 	// retried: a POST repeating it gets the event the first one made. See EventTransactionID.
 	TransactionID string
+	// Type is Graph's event type: EventSingle, EventOccurrence, EventException or EventSeriesMaster; ""
+	// when Graph did not say (treat it as unchanged).
+	Type string
+	// SeriesMasterID is the id of the series an occurrence or exception belongs to.
+	SeriesMasterID string
 
 	LastModified time.Time // Graph's lastModifiedDateTime
+
+	// Sent names the properties Graph sent, when it did not send them all. See Properties.
+	Sent Properties
 }
+
+// Graph's event types (event resource, type property).
+const (
+	EventSingle       = "singleInstance"
+	EventOccurrence   = "occurrence"   // one meeting of a series, as the series made it
+	EventException    = "exception"    // one meeting of a series, changed on its own
+	EventSeriesMaster = "seriesMaster" // the series itself
+)
+
+// Properties names the properties Graph sent for an item, by their Graph names ("subject",
+// "attendees", ...). A delta round represents an updated item by its id "with at least the properties
+// that have been updated" (delta-query-overview.md), and a calendar view's delta an occurrence of a
+// series by little more than its times: a property such an entry lacks is unchanged, never cleared. A
+// nil Properties means the item was sent whole (a read, or a delta entry of an item new to the round):
+// then every property is there, an absent one being empty.
+type Properties map[string]bool
+
+// Has reports whether Graph sent property name: always for an item sent whole.
+func (p Properties) Has(name string) bool { return p == nil || p[name] }
+
+// Whole reports whether the item was sent whole.
+func (p Properties) Whole() bool { return p == nil }
 
 // EventTransactionID is the transactionId of the Outlook copy of CRM record crmID at version: the same
 // for every retry of one create, different once the record changed (or its copy is made again at a
@@ -144,10 +174,15 @@ type Contact struct {
 	Categories     []string
 	Stamp          string
 	ChangeKey      string
+	ParentFolderID string    // the contacts folder, or Deleted Items once the user deleted it
 	LastModified   time.Time // Graph's lastModifiedDateTime
+
+	// Sent names the properties Graph sent, when it did not send them all. See Properties.
+	Sent Properties
 }
 
-// Task is a Microsoft To Do task.
+// Task is a Microsoft To Do task. Its id changes when the user moves it to another list ("by default,
+// this value changes when the item is moved from one list to another", todotask.md).
 type Task struct {
 	ID         string // TaskItemID(ListID, task id)
 	ListID     string
@@ -161,6 +196,9 @@ type Task struct {
 	ChangeKey  string // Graph's @odata.etag for tasks
 
 	LastModified time.Time // Graph's lastModifiedDateTime
+
+	// Sent names the properties Graph sent, when it did not send them all. See Properties.
+	Sent Properties
 }
 
 // ItemPage is one page of a delta round over events, contacts or To Do tasks.
@@ -179,11 +217,13 @@ var (
 	ErrPermission = errors.New("crmsync may not access this mailbox")
 	// ErrInvalid: Graph refused the request as malformed, such as an id that is not an id (400).
 	ErrInvalid = errors.New("Microsoft Graph refused the request as invalid") //nolint:staticcheck // ST1005: it starts with a name
-	// ErrSyncReset: a delta link expired and synchronization must start over (410 on delta).
+	// ErrSyncReset: a delta link expired and synchronization must start over: 410 Gone, or a 40X error
+	// with a code such as syncStateNotFound or resyncRequired (delta-query-overview.md, errors.md).
 	ErrSyncReset = errors.New("the synchronization state expired")
 )
 
-// ThrottledError says Graph asked us to wait (429, or 503 with Retry-After).
+// ThrottledError says Graph asked us to wait (429, or 503 with Retry-After), or that crmsync's own
+// account of Graph's limits says so.
 type ThrottledError struct {
 	RetryAfter time.Duration
 }

@@ -9,26 +9,31 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 )
 
-// ActivityQuery lists activities, newest first: all the actor may read, or those regarding one record.
+// ActivityQuery lists activities, newest first: all the actor may read, those regarding one record, or
+// those with one record among their parties (the record a party's address resolved to).
 type ActivityQuery struct {
 	Regarding *crm.RecordRef
+	Party     *crm.RecordRef
 	Limit     int
 	Cursor    string
 }
 
 // Activities returns a page of the activities the actor may read and the cursor of the next page ("" at
-// the end). A regarding record must be one they may read.
+// the end). A regarding or party record must be one they may read.
 func (s *Service) Activities(ctx context.Context, actor crm.Actor, q ActivityQuery) ([]crm.Activity, string, error) {
 	access, err := s.Access(ctx, actor)
 	if err != nil {
 		return nil, "", err
 	}
-	if q.Regarding != nil {
-		if _, err := s.readableRecord(ctx, access, q.Regarding.Type, q.Regarding.ID); err != nil {
+	for _, ref := range []*crm.RecordRef{q.Regarding, q.Party} {
+		if ref == nil {
+			continue
+		}
+		if _, err := s.readableRecord(ctx, access, ref.Type, ref.ID); err != nil {
 			return nil, "", err
 		}
 	}
-	return s.store.Activities(ctx, store.ActivityQuery{TenantID: actor.TenantID, Regarding: q.Regarding,
+	return s.store.Activities(ctx, store.ActivityQuery{TenantID: actor.TenantID, Regarding: q.Regarding, Party: q.Party,
 		Scopes: access.ReadScopes(crm.ActivityTypes), Limit: q.Limit, Cursor: q.Cursor})
 }
 

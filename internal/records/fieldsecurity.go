@@ -86,6 +86,18 @@ func (r Rules) FieldWritable(typ, ownerID, field string) bool {
 	return r.open || !ok || r.security.Can(r.actor.Roles, t, field, crm.OpUpdate)
 }
 
+// WithAccess returns t with each field's Access for the actor, by their field security.
+func (r Rules) WithAccess(t crm.EntityType) crm.EntityType {
+	fields := make([]crm.Field, len(t.Fields))
+	for i, f := range t.Fields {
+		can := func(op crm.Operation) bool { return r.open || r.security.Can(r.actor.Roles, t, f.Name, op) }
+		f.Access = &crm.FieldAccess{Read: can(crm.OpRead), Create: can(crm.OpCreate), Update: can(crm.OpUpdate)}
+		fields[i] = f
+	}
+	t.Fields = fields
+	return t
+}
+
 // Redact leaves out of rec the secured fields the actor may not read.
 func (r Rules) Redact(rec crm.Record) crm.Record {
 	if r.open {

@@ -18,6 +18,8 @@ package records
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
@@ -41,6 +43,33 @@ func New(s *store.Store, now func() time.Time, changes Changes) *Service {
 	return &Service{store: s, now: now, changes: changes}
 }
 
+// EntityTypes returns the tenant's record types, each field with what the actor's field security lets
+// them do with it.
+func (s *Service) EntityTypes(ctx context.Context, actor crm.Actor) ([]crm.EntityType, error) {
+	rules, err := s.Rules(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]crm.EntityType, len(rules.types))
+	for i, t := range rules.types {
+		out[i] = rules.WithAccess(t)
+	}
+	return out, nil
+}
+
+// EntityType returns one of the tenant's record types, as EntityTypes shows it.
+func (s *Service) EntityType(ctx context.Context, actor crm.Actor, name string) (crm.EntityType, error) {
+	rules, err := s.Rules(ctx, actor)
+	if err != nil {
+		return crm.EntityType{}, err
+	}
+	t, err := rules.EntityType(name)
+	if err != nil {
+		return crm.EntityType{}, err
+	}
+	return rules.WithAccess(t), nil
+}
+
 // maxSearchLength bounds a search's text.
 const maxSearchLength = 200
 
@@ -49,6 +78,9 @@ const maxSearchLength = 200
 type Query struct {
 	Search string
 	Types  []string
+	// Sort orders the results: store.SortName (the default), SortNameDesc, SortUpdatedAt or
+	// SortUpdatedAtDesc.
+	Sort   string
 	Limit  int
 	Cursor string
 }
@@ -58,6 +90,9 @@ type Query struct {
 func (s *Service) Search(ctx context.Context, actor crm.Actor, q Query) ([]crm.Record, string, error) {
 	if len(q.Search) > maxSearchLength {
 		return nil, "", crm.Invalid("the search is too long", crm.FieldError{Field: "search", Message: "must be at most 200 characters"})
+	}
+	if q.Sort != "" && !slices.Contains(store.RecordSorts, q.Sort) {
+		return nil, "", crm.Invalid("the sort is not valid", crm.FieldError{Field: "sort", Message: "must be one of " + strings.Join(store.RecordSorts, ", ")})
 	}
 	rules, err := s.Rules(ctx, actor)
 	if err != nil {
@@ -73,7 +108,7 @@ func (s *Service) Search(ctx context.Context, actor crm.Actor, q Query) ([]crm.R
 		}
 	}
 	items, next, err := s.store.SearchRecords(ctx, store.RecordQuery{TenantID: actor.TenantID, Search: q.Search,
-		Scopes: rules.ReadScopes(types), Limit: q.Limit, Cursor: q.Cursor, HiddenEmailFields: rules.HiddenEmailFields()})
+		Scopes: rules.ReadScopes(types), Sort: q.Sort, Limit: q.Limit, Cursor: q.Cursor, HiddenEmailFields: rules.HiddenEmailFields()})
 	if err != nil {
 		return nil, "", err
 	}

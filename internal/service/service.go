@@ -54,10 +54,14 @@ const (
 // key, Graph and token), and the few knobs the benchmark and the tests turn. Zero knobs are production's.
 type Options struct {
 	Store *store.Store
-	// EncryptionKey seals the users' tokens kept for jobs (config's, or local mode's generated one).
-	EncryptionKey []byte
+	// EncryptionKeys seal the users' tokens kept for jobs (config's list, the first sealing; or local
+	// mode's generated key).
+	EncryptionKeys [][]byte
 	// GraphURL is where Microsoft Graph is: config's, or the demo mailbox's in local mode.
 	GraphURL string
+	// Graph is a Graph client of the caller's making (a test's, authenticating through a stand-in for
+	// Entra); nil builds one from the configuration, GraphURL and DevToken.
+	Graph *graph.Client
 	// DevToken, in local mode, is the static token a fake Graph accepts instead of Entra credentials.
 	DevToken string
 	// PublicURL is where Microsoft Graph posts change notifications: config's CRMSYNC_PUBLIC_URL, or local
@@ -102,6 +106,9 @@ type Service struct {
 	SubscriptionScheduler *notifications.Scheduler
 	// Pushes enqueue, inside CRM writes' transactions, the pushes of the mailboxes they concern.
 	Pushes *mailsync.Pushes
+	// OpenMailbox opens a user's mailbox on their behalf (with their token) or, without one, app-only:
+	// the deployment check's proof that the Graph credentials work.
+	OpenMailbox func(ctx context.Context, tenantID, objectID, assertion string) error
 }
 
 // New builds the service on an open, migrated store: the Graph client, the use cases, the workers and
@@ -112,13 +119,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	db := o.Store
-	box, err := secretbox.New(o.EncryptionKey)
+	box, err := secretbox.New(o.EncryptionKeys...)
 	if err != nil {
 		return nil, err
 	}
-	client, err := graph.NewClient(graphOptions(cfg, o, logger))
-	if err != nil {
-		return nil, fmt.Errorf("graph client: %w", err)
+	client := o.Graph
+	if client == nil {
+		opts := GraphOptions(cfg)
+		opts.BaseURL, opts.DevToken, opts.Logger = o.GraphURL, o.DevToken, logger
+		if client, err = graph.NewClient(opts); err != nil {
+			return nil, fmt.Errorf("graph client: %w", err)
+		}
 	}
 	user := func(tenantID, objectID, assertion string) graph.User {
 		return graph.User{TenantID: tenantID, ObjectID: objectID, Assertion: assertion}
@@ -195,6 +206,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 		return nil, err
 	}
 
+	openMailbox := func(ctx context.Context, tenantID, objectID, assertion string) error {
+		mb, err := client.Mailbox(user(tenantID, objectID, assertion))
+		if err != nil {
+			return err
+		}
+		return mb.Check(ctx)
+	}
 	// What enqueues from outside a job, with the queue.
 	return &Service{
 		Store:                 db,
@@ -211,29 +229,47 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 		SubscriptionScheduler: subscriptionScheduler,
 		Pushes:                pushes,
 		CheckMailbox: func(ctx context.Context, tenantID, objectID string) error {
-			mb, err := client.Mailbox(user(tenantID, objectID, ""))
-			if err != nil {
-				return err
-			}
-			return mb.Check(ctx)
+			return openMailbox(ctx, tenantID, objectID, "")
 		},
+		OpenMailbox: openMailbox,
 	}, nil
 }
 
-// graphOptions is how the service reaches Microsoft Graph: the configuration's app registration and
-// authority, at o's URL, with o's development token in local mode.
-func graphOptions(cfg config.Config, o Options, logger *slog.Logger) graph.Options {
-	return graph.Options{BaseURL: o.GraphURL, Authority: cfg.Authority, ClientID: cfg.ClientID,
-		ClientSecret: cfg.ClientSecret, ClientCertPath: cfg.ClientCert, DevToken: o.DevToken, Logger: logger}
+// GraphOptions is how crmsync authenticates to Entra as the app registration, from the configuration: the
+// authority, the client id and its credential (a secret, a certificate, or a managed or workload
+// identity's token as the client assertion). The caller adds where Graph is.
+func GraphOptions(cfg config.Config) graph.Options {
+	c := cfg.Credential
+	return graph.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Credential: c.Kind,
+		ClientSecret: cfg.ClientSecret, ClientCertPath: cfg.ClientCert, ManagedIdentityClientID: c.ManagedIdentityClientID,
+		FederatedTokenFile: c.FederatedTokenFile, WorkloadClientID: c.WorkloadClientID, WorkloadTenantID: c.WorkloadTenantID}
 }
 
-// API fills in the parts of the HTTP API's deps that come from the service: the store and the use cases.
-// The caller adds what is the API's own (the token validator, limits, pages).
+// API fills in the parts of the HTTP API's deps that come from the service: the store, the use cases and
+// the health of the Graph client's identity. The caller adds what is the API's own (the token validator,
+// limits, pages).
 func (s *Service) API(d api.Deps) api.Deps {
 	d.Store, d.Records, d.Tenants = s.Store, s.Records, s.Tenants
 	d.Tracker, d.SyncRequests, d.CheckMailbox = s.Tracking, s.SyncRequests, s.CheckMailbox
 	d.Notifications = s.Notifications
+	d.Credential = credentialHealth(s.Graph)
 	return d
+}
+
+// credentialHealth is /readyz's view of the Graph client's managed or workload identity; nil when it has
+// none.
+func credentialHealth(client *graph.Client) func() api.CredentialHealth {
+	if _, ok := client.IdentityStatus(); !ok {
+		return nil
+	}
+	return func() api.CredentialHealth {
+		st, _ := client.IdentityStatus()
+		h := api.CredentialHealth{Kind: st.Kind, State: st.State, Error: st.Error}
+		if !st.Since.IsZero() {
+			h.Since = &st.Since
+		}
+		return h
+	}
 }
 
 // Start rescues the jobs a killed process left running (SQLite) and starts working jobs. River stops when

@@ -145,11 +145,13 @@ func (s *Store) attachParties(ctx context.Context, tenantID string, list []crm.A
 	return nil
 }
 
-// ActivityQuery lists activities, newest first: those regarding one record when Regarding is set, limited
-// to the types and owners Scopes allow.
+// ActivityQuery lists activities, newest first: those regarding one record when Regarding is set, those
+// with one record among their resolved parties when Party is set, limited to the types and owners Scopes
+// allow.
 type ActivityQuery struct {
 	TenantID  string
 	Regarding *crm.RecordRef
+	Party     *crm.RecordRef
 	Scopes    []TypeScope
 	Limit     int
 	Cursor    string
@@ -171,18 +173,18 @@ func (s *Store) Activities(ctx context.Context, q ActivityQuery) ([]crm.Activity
 		where = append(where, `a.regarding_type = ? AND a.regarding_id = ?`)
 		args = append(args, q.Regarding.Type, q.Regarding.ID)
 	}
+	if q.Party != nil {
+		where = append(where, `EXISTS (SELECT 1 FROM activity_parties p WHERE p.tenant_id = a.tenant_id AND p.activity_id = a.id
+			AND p.record_type = ? AND p.record_id = ?)`)
+		args = append(args, q.Party.Type, q.Party.ID)
+	}
 	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
+		at, id, err := decodeTimeCursor(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		// The cursor carries the creation time in SortName for activities.
 		where = append(where, `(a.created_at < ? OR (a.created_at = ? AND a.id < ?))`)
-		at, perr := time.Parse(time.RFC3339Nano, c.SortName)
-		if perr != nil {
-			return nil, "", crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
-		}
-		args = append(args, at.UTC(), at.UTC(), c.ID)
+		args = append(args, at, at, id)
 	}
 	args = append(args, q.Limit+1)
 	var rows []activityRow
@@ -194,7 +196,7 @@ func (s *Store) Activities(ctx context.Context, q ActivityQuery) ([]crm.Activity
 	next := ""
 	if len(rows) > q.Limit {
 		last := rows[q.Limit-1]
-		next = encodeCursor(cursor{SortName: last.CreatedAt.UTC().Format(time.RFC3339Nano), ID: last.ID})
+		next = encodeTimeCursor(last.CreatedAt, last.ID)
 		rows = rows[:q.Limit]
 	}
 	list := make([]crm.Activity, 0, len(rows))
@@ -221,22 +223,28 @@ func (s *Store) attachLinks(ctx context.Context, tenantID string, list []crm.Act
 		index[a.ID] = i
 		ids = append(ids, a.ID)
 	}
-	query, args, err := sqlx.In(`SELECT activity_id, user_id, item_id FROM item_links WHERE tenant_id = ? AND activity_id IN (?)
-		ORDER BY activity_id, created_at`, tenantID, ids)
+	query, args, err := sqlx.In(`SELECT l.activity_id, l.user_id, l.item_id, l.reason, l.created_at,
+		COALESCE(NULLIF(u.display_name, ''), u.upn, '') AS user_name
+		FROM item_links l LEFT JOIN users u ON u.tenant_id = l.tenant_id AND u.id = l.user_id
+		WHERE l.tenant_id = ? AND l.activity_id IN (?) ORDER BY l.activity_id, l.created_at`, tenantID, ids)
 	if err != nil {
 		return fmt.Errorf("list links: %w", err)
 	}
 	var rows []struct {
-		ActivityID string `db:"activity_id"`
-		UserID     string `db:"user_id"`
-		ItemID     string `db:"item_id"`
+		ActivityID string    `db:"activity_id"`
+		UserID     string    `db:"user_id"`
+		ItemID     string    `db:"item_id"`
+		Reason     string    `db:"reason"`
+		CreatedAt  time.Time `db:"created_at"`
+		UserName   string    `db:"user_name"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, s.q(query), args...); err != nil {
 		return fmt.Errorf("list links: %w", err)
 	}
 	for _, r := range rows {
 		i := index[r.ActivityID]
-		list[i].Links = append(list[i].Links, crm.LinkRef{UserID: r.UserID, ItemID: r.ItemID})
+		list[i].Links = append(list[i].Links, crm.LinkRef{UserID: r.UserID, ItemID: r.ItemID, UserName: r.UserName,
+			Reason: r.Reason, TrackedAt: r.CreatedAt.UTC()})
 	}
 	return nil
 }

@@ -83,7 +83,10 @@ func (s *Store) ResolveAddresses(ctx context.Context, tenantID string, addresses
 
 // writeEmails indexes a record's email addresses, replacing what was indexed before.
 func (tx *Tx) writeEmails(ctx context.Context, tenantID, recordID, recordType string, emails []crm.RecordEmail) error {
-	if _, err := tx.db.ExecContext(ctx, tx.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, recordID); err != nil {
+	// By the record's id alone, which the caller read in this tenant: with the tenant in the condition,
+	// SQLite searched record_emails_by_address by tenant, reading every email of the tenant on each
+	// record write (10,000 contacts took 14 s to create in one transaction instead of 2 s).
+	if _, err := tx.db.ExecContext(ctx, tx.q(`DELETE FROM record_emails WHERE record_id = ?`), recordID); err != nil {
 		return fmt.Errorf("clear emails of %s: %w", recordID, err)
 	}
 	for _, e := range emails {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -223,160 +222,9 @@ func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.R
 		if n, _ := res.RowsAffected(); n == 0 {
 			return tx.whyNotWritten(ctx, tenantID, current, current.Version)
 		}
-		if _, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM record_emails WHERE tenant_id = ? AND record_id = ?`), tenantID, current.ID); err != nil {
+		if err := tx.writeEmails(ctx, tenantID, current.ID, current.Type, nil); err != nil {
 			return fmt.Errorf("unindex emails of %s: %w", current.ID, err)
 		}
 		return tx.then(then)
 	})
-}
-
-// TypeScope is how much of one record type a search may return: all of it, or what UserID owns.
-type TypeScope struct {
-	Type    string
-	OwnOnly bool
-	UserID  string
-}
-
-// scopeClause is the condition that keeps a query to the types and owners scopes allow, on the table
-// aliased alias (records and activities both have type and owner_id).
-func scopeClause(alias string, scopes []TypeScope) (string, []any) {
-	var conds []string
-	var args []any
-	for _, sc := range scopes {
-		if sc.OwnOnly {
-			conds = append(conds, "("+alias+".type = ? AND "+alias+".owner_id = ?)")
-			args = append(args, sc.Type, sc.UserID)
-		} else {
-			conds = append(conds, alias+".type = ?")
-			args = append(args, sc.Type)
-		}
-	}
-	return "(" + strings.Join(conds, " OR ") + ")", args
-}
-
-// RecordQuery is a search across record types: the words must each match the name or the start of an
-// email address; results are ordered by name and paged with an opaque cursor.
-type RecordQuery struct {
-	TenantID string
-	Search   string
-	Scopes   []TypeScope
-	Limit    int
-	Cursor   string
-	// HiddenEmailFields are email fields whose values the searcher may not read: the search does not
-	// match them.
-	HiddenEmailFields []TypeField
-}
-
-// TypeField names a field of a record type.
-type TypeField struct{ Type, Field string }
-
-// MaxPageSize bounds a page of results.
-const MaxPageSize = 100
-
-type cursor struct {
-	SortName string `json:"n"`
-	ID       string `json:"i"`
-}
-
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err == nil {
-		_, err = uuid.Parse(c.ID)
-	}
-	if err != nil {
-		return cursor{}, crm.Invalid("the cursor is not valid", crm.FieldError{Field: "cursor", Message: "pass back the nextCursor of the previous page unchanged"})
-	}
-	return c, nil
-}
-
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// SearchRecords returns a page of the records the query matches and the cursor of the next page ("" at the
-// end). Types outside Scopes are never returned.
-func (s *Store) SearchRecords(ctx context.Context, q RecordQuery) ([]crm.Record, string, error) {
-	if q.Limit <= 0 {
-		q.Limit = 25
-	}
-	q.Limit = min(q.Limit, MaxPageSize)
-	if len(q.Scopes) == 0 {
-		return []crm.Record{}, "", nil
-	}
-	scope, args := scopeClause("r", q.Scopes)
-	where := []string{scope}
-	args = append([]any{q.TenantID}, args...)
-	hidden, hiddenArgs := "", []any{}
-	for _, h := range q.HiddenEmailFields {
-		hidden += ` AND NOT (e.record_type = ? AND e.field = ?)`
-		hiddenArgs = append(hiddenArgs, h.Type, h.Field)
-	}
-	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
-		where = append(where, `(r.sort_name LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM record_emails e
-			WHERE e.record_id = r.id AND e.address LIKE ? ESCAPE '\'`+hidden+`))`)
-		args = append(args, "%"+likeEscape(word)+"%", likeEscape(word)+"%")
-		args = append(args, hiddenArgs...)
-	}
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		where = append(where, `(r.sort_name > ? OR (r.sort_name = ? AND r.id > ?))`)
-		args = append(args, c.SortName, c.SortName, c.ID)
-	}
-	args = append(args, q.Limit+1)
-	var rows []recordRow
-	err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+prefixed("r.", recordColumns)+` FROM records r
-		WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND `+strings.Join(where, " AND ")+`
-		ORDER BY r.sort_name, r.id LIMIT ?`), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("search records: %w", err)
-	}
-	next := ""
-	if len(rows) > q.Limit {
-		last := rows[q.Limit-1]
-		next = encodeCursor(cursor{SortName: last.SortName, ID: last.ID})
-		rows = rows[:q.Limit]
-	}
-	records := make([]crm.Record, 0, len(rows))
-	for _, r := range rows {
-		rec, err := r.record()
-		if err != nil {
-			return nil, "", err
-		}
-		records = append(records, rec)
-	}
-	return records, next, nil
-}
-
-func prefixed(prefix, columns string) string {
-	parts := strings.Split(columns, ", ")
-	for i, p := range parts {
-		parts[i] = prefix + p
-	}
-	return strings.Join(parts, ", ")
-}
-
-// CountRecords returns how many live records of a type the tenant holds ("" for all types).
-func (s *Store) CountRecords(ctx context.Context, tenantID, typeName string) (int, error) {
-	query, args := `SELECT COUNT(*) FROM records WHERE tenant_id = ? AND deleted_at IS NULL`, []any{tenantID}
-	if typeName != "" {
-		query += ` AND type = ?`
-		args = append(args, typeName)
-	}
-	var n int
-	if err := s.db.GetContext(ctx, &n, s.q(query), args...); err != nil {
-		return 0, fmt.Errorf("count records: %w", err)
-	}
-	return n, nil
 }

@@ -21,8 +21,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also the "pgx" database/sql driver
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -47,6 +48,8 @@ type Store struct {
 	db      *sqlx.DB
 	dialect Dialect
 	now     func() time.Time
+	// password, when set, gives the password of every new PostgreSQL connection (an Entra token).
+	password func(ctx context.Context) (string, error)
 	// writer lets one of our SQLite write transactions in at a time. SQLite has one writer anyway; when
 	// writers queue here, in order, they hold no pool connection while they wait and do not sleep in
 	// SQLite's busy handler, so readers keep their connections and the lock is handed on at once.
@@ -59,6 +62,14 @@ type Option func(*Store)
 // WithClock sets the clock used for created/updated timestamps (tests).
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithPassword makes every new PostgreSQL connection sign in with the password that password returns at
+// that moment, such as an Entra token of the service's managed identity for Azure Database for
+// PostgreSQL: tokens expire after about an hour, so each new connection asks for a current one (the
+// caller caches it until shortly before it expires); open connections stay signed in.
+func WithPassword(password func(ctx context.Context) (string, error)) Option {
+	return func(s *Store) { s.password = password }
+}
+
 // Open connects to the database named by databaseURL: empty for SQLite in dataDir/crmsync.db,
 // "sqlite:PATH" for another SQLite file, "postgres://…" for PostgreSQL. It does not migrate.
 func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*Store, error) {
@@ -70,7 +81,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*St
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		s.dialect = Postgres
-		s.db, err = sqlx.Open("pgx", databaseURL)
+		s.db, err = s.openPostgres(databaseURL)
 		if err == nil {
 			s.db.SetMaxOpenConns(20)
 			s.db.SetMaxIdleConns(20)
@@ -107,6 +118,27 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*St
 		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
 	}
 	return s, nil
+}
+
+// openPostgres opens the pool, with the password hook when there is one.
+func (s *Store) openPostgres(databaseURL string) (*sqlx.DB, error) {
+	if s.password == nil {
+		return sqlx.Open("pgx", databaseURL)
+	}
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL %s: %w", redact(databaseURL), err)
+	}
+	password := s.password
+	db := stdlib.OpenDB(*cfg, stdlib.OptionBeforeConnect(func(ctx context.Context, c *pgx.ConnConfig) error {
+		pw, err := password(ctx)
+		if err != nil {
+			return fmt.Errorf("database password: %w", err)
+		}
+		c.Password = pw
+		return nil
+	}))
+	return sqlx.NewDb(db, "pgx"), nil
 }
 
 func sqliteDSN(path string) string {

@@ -71,11 +71,30 @@ func (s *Store) Tenant(ctx context.Context, id string) (crm.Tenant, error) {
 
 // UpdateTenantSettings stores a tenant's sync mode and settings.
 func (s *Store) UpdateTenantSettings(ctx context.Context, tenantID, syncMode string, settings crm.TenantSettings) error {
+	return s.InTx(ctx, func(tx *Tx) error { return tx.UpdateTenantSettings(ctx, tenantID, syncMode, settings) })
+}
+
+// Tenant reads an onboarded tenant inside the transaction, locking its row on PostgreSQL so that a
+// change made from what was read cannot lose a concurrent one (SQLite's writer is alone anyway).
+func (tx *Tx) Tenant(ctx context.Context, id string) (crm.Tenant, error) {
+	query := `SELECT id, name, sync_mode, settings, created_at FROM tenants WHERE id = ?`
+	if tx.s.dialect == Postgres {
+		query += ` FOR UPDATE`
+	}
+	var row tenantRow
+	if err := tx.db.GetContext(ctx, &row, tx.q(query), id); err != nil {
+		return crm.Tenant{}, notFound(err, crm.NotFound("tenant %s is not onboarded", id), "get tenant")
+	}
+	return row.tenant()
+}
+
+// UpdateTenantSettings is Store.UpdateTenantSettings inside the transaction.
+func (tx *Tx) UpdateTenantSettings(ctx context.Context, tenantID, syncMode string, settings crm.TenantSettings) error {
 	b, err := json.Marshal(settings)
 	if err != nil {
 		return fmt.Errorf("encode tenant settings: %w", err)
 	}
-	res, err := s.exec(ctx, s.q(`UPDATE tenants SET sync_mode = ?, settings = ? WHERE id = ?`), syncMode, string(b), tenantID)
+	res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE tenants SET sync_mode = ?, settings = ? WHERE id = ?`), syncMode, string(b), tenantID)
 	if err != nil {
 		return fmt.Errorf("update tenant %s: %w", tenantID, err)
 	}

@@ -179,3 +179,51 @@ func (s *Store) CountTrackRequests(ctx context.Context, tenantID string) (int, e
 	}
 	return n, nil
 }
+
+// TrackRequestQuery lists one user's requests, newest first: all of them, or those in one state.
+type TrackRequestQuery struct {
+	TenantID string
+	UserID   string
+	State    string // "" for every state
+	Limit    int
+	Cursor   string
+}
+
+// TrackRequests returns a page of a user's requests, newest click first, and the cursor of the next page
+// ("" at the end). A request clicked again keeps its place: it is ordered by when it was first made.
+func (s *Store) TrackRequests(ctx context.Context, q TrackRequestQuery) ([]crm.TrackRequest, string, error) {
+	if q.Limit <= 0 {
+		q.Limit = 25
+	}
+	q.Limit = min(q.Limit, MaxPageSize)
+	where, args := `tenant_id = ? AND user_id = ?`, []any{q.TenantID, q.UserID}
+	if q.State != "" {
+		where += ` AND state = ?`
+		args = append(args, q.State)
+	}
+	if q.Cursor != "" {
+		at, id, err := decodeTimeCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
+		args = append(args, at, at, id)
+	}
+	args = append(args, q.Limit+1)
+	var rows []trackRequestRow
+	err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+trackRequestColumns+` FROM track_requests WHERE `+where+`
+		ORDER BY created_at DESC, id DESC LIMIT ?`), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list track requests: %w", err)
+	}
+	next := ""
+	if len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+		next = encodeTimeCursor(rows[q.Limit-1].CreatedAt, rows[q.Limit-1].ID)
+	}
+	out := make([]crm.TrackRequest, len(rows))
+	for i, r := range rows {
+		out[i] = r.request()
+	}
+	return out, next, nil
+}

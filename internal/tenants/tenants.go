@@ -82,3 +82,33 @@ func (s *Service) ReplaceSettings(ctx context.Context, tenantID string, in crm.A
 	}
 	return s.Settings(ctx, tenantID)
 }
+
+// PatchSettings changes the members of the tenant's synchronization settings that the input gives (a
+// member left out or null stays), checks the result as ReplaceSettings does, and returns the settings as
+// stored. The read and the write are one transaction, so two admins' patches of different members both
+// hold.
+func (s *Service) PatchSettings(ctx context.Context, tenantID string, in crm.AdminSettingsInput) (crm.AdminSettings, error) {
+	var out crm.AdminSettings
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		tenant, err := tx.Tenant(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		mode, settings, err := in.Over(crm.AdminSettingsOf(tenant)).Settings()
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateTenantSettings(ctx, tenantID, mode, settings); err != nil {
+			return err
+		}
+		tenant.SyncMode, tenant.Settings = mode, settings
+		out = crm.AdminSettingsOf(tenant)
+		return nil
+	})
+	return out, err
+}
+
+// Mailbox returns the synchronization health of the actor's own mailbox.
+func (s *Service) Mailbox(ctx context.Context, actor crm.Actor) (store.Mailbox, error) {
+	return s.store.Mailbox(ctx, actor.TenantID, actor.UserID)
+}

@@ -44,6 +44,11 @@ func truncate(s string) string {
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
+// errSeries refuses to track a recurring series as a whole: a CRM appointment is one meeting. One
+// occurrence is tracked as its own appointment (stamping it makes it an exception of the series in
+// Outlook, as any edit of one meeting does); see the mailsync package doc, "Recurring meetings".
+var errSeries = crm.Invalid("this is a recurring series; a CRM appointment is one meeting, so open one of its meetings and track that")
+
 // draft is an activity about to be created from an item, with what identifies the same item elsewhere.
 type draft struct {
 	activity   crm.Activity
@@ -71,6 +76,9 @@ func (t *task) track(ctx context.Context) (outcome, error) {
 		e, err := t.mb.Event(ctx, t.itemID)
 		if err != nil {
 			return outcome{}, fmt.Errorf("read appointment: %w", err)
+		}
+		if e.Type == outlook.EventSeriesMaster {
+			return outcome{}, errSeries
 		}
 		d = t.eventDraft(e)
 	case outlook.KindTask:

@@ -2,8 +2,11 @@ package tracking
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/crmsync/crmsync/internal/crm"
+	"github.com/crmsync/crmsync/internal/store"
 )
 
 // Outcome is a track request with what it produced, as its user may see it: the activity, or the
@@ -21,6 +24,31 @@ func (s *Service) Request(ctx context.Context, who crm.Actor, id string) (Outcom
 		return Outcome{}, err
 	}
 	return s.Outcome(ctx, who, r), nil
+}
+
+// RequestQuery narrows and pages the user's requests (My tracking).
+type RequestQuery struct {
+	State  string // queued, processing, done or failed; "" for all
+	Limit  int
+	Cursor string
+}
+
+// Requests returns a page of the user's own Track, Set Regarding and Untrack requests, newest first,
+// each with what it produced, and the cursor of the next page ("" at the end).
+func (s *Service) Requests(ctx context.Context, who crm.Actor, q RequestQuery) ([]Outcome, string, error) {
+	if q.State != "" && !slices.Contains(crm.TrackStates, q.State) {
+		return nil, "", crm.Invalid("the state is not valid", crm.FieldError{Field: "state", Message: "must be one of " + strings.Join(crm.TrackStates, ", ")})
+	}
+	list, next, err := s.store.TrackRequests(ctx, store.TrackRequestQuery{TenantID: who.TenantID, UserID: who.UserID,
+		State: q.State, Limit: q.Limit, Cursor: q.Cursor})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Outcome, len(list))
+	for i, r := range list {
+		out[i] = s.Outcome(ctx, who, r)
+	}
+	return out, next, nil
 }
 
 // Outcome adds to a request of the user's what it produced, once it is done.

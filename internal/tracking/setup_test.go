@@ -38,7 +38,12 @@ type user struct {
 
 func setup(t *testing.T, s *store.Store) *env {
 	t.Helper()
-	p := trackingtest.Start(t, s)
+	return setupWith(t, s, trackingtest.Start(t, s))
+}
+
+// setupWith is setup on a pipeline of the test's making.
+func setupWith(t *testing.T, s *store.Store, p trackingtest.Pipeline) *env {
+	t.Helper()
 	svc, fake := p.Tracking, p.Fake
 	f := storetest.NewTenant(t, s, "alice@contoso.test")
 	e := &env{t: t, store: s, svc: svc, auto: p.Auto, queue: p.Queue.Inserter, fake: fake, tenant: f.Tenant}

@@ -60,4 +60,4 @@ func New(s *store.Store, recs *records.Service, q *jobs.Queue, open OpenMailbox,
 }
 
 // assertionPurpose binds sealed assertions to their use.
-const assertionPurpose = "tracking:user-assertion"
+const assertionPurpose = store.PurposeTrackAssertion

@@ -127,6 +127,41 @@ describe('the admin console as alice', () => {
     }));
 });
 
+describe('the settings and the deployment as alice', () => {
+  it('changes a setting, sent as a merge (PATCH), and GET /admin/settings shows it', () =>
+    inSession(rig, 'admin-settings', async (s) => {
+      const before = (await call<Record<string, unknown>>(rig, alice, 'GET', '/admin/settings')).body;
+      await signIn(s, alice);
+      const screen = await open(s, '#/admin/settings', 'admin-settings');
+      await screen.locator('[data-testid="min-interval"]').fill('10');
+      await screen.locator('[data-testid="trackSentItems"]').click();
+      await screen.locator('[data-testid="save-settings"]').click();
+      await eventually('saved', async () => ((await text(screen.locator('[data-testid="settings-status"]'))) === 'Saved.' ? true : undefined));
+      await s.shots.take(s.page, 'saved');
+      const after = (await call<Record<string, unknown>>(rig, alice, 'GET', '/admin/settings')).body;
+      expect(after).toEqual({ ...before, minSyncIntervalMinutes: 10, trackSentItems: !before.trackSentItems });
+      // Put it back for the other tests of this file.
+      expect((await call(rig, alice, 'PUT', '/admin/settings', before)).status).toBe(200);
+    }));
+
+  it('shows the deployment values and checks the public URL and Graph', () =>
+    inSession(rig, 'admin-deployment', async (s) => {
+      await signIn(s, alice);
+      const screen = await open(s, '#/admin/deployment', 'admin-deployment');
+      const values = screen.locator('[data-testid="deployment"]');
+      await values.waitFor();
+      expect(await text(values)).toContain('api://localhost:8443/');
+      expect(await screen.locator('a[href$="/manifest.json"]').count()).toBe(1);
+      expect(await text(screen)).toContain('Mail.ReadWrite');
+      await screen.locator('[data-testid="check"]').click();
+      const results = screen.locator('[data-testid="check-result"]');
+      await eventually('the checks', async () => ((await results.count()) === 2 ? true : undefined));
+      expect(await results.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.ok))).toEqual(['true', 'true']);
+      expect(await text(results.first())).toContain('local mode');
+      await s.shots.take(s.page, 'checked');
+    }));
+});
+
 describe("the app's pages at 360 px and 1280 px, light and dark", () => {
   const pages: [string, string][] = [
     ['#/records/contact', 'records'],
@@ -136,6 +171,8 @@ describe("the app's pages at 360 px and 1280 px, light and dark", () => {
     ['#/admin/mailboxes', 'admin-mailboxes'],
     ['#/admin/security', 'admin-security'],
     ['#/admin/types', 'admin-types'],
+    ['#/tracking', 'tracking'],
+    ['#/admin/deployment', 'admin-deployment'],
   ];
   for (const width of [360, 1280]) {
     for (const colorScheme of ['light', 'dark'] as const) {
@@ -144,7 +181,6 @@ describe("the app's pages at 360 px and 1280 px, light and dark", () => {
           rig,
           `pages-${width}-${colorScheme}`,
           async (s) => {
-            s.expect(404); // GET /me/mailbox: not in this API yet
             await signIn(s, alice);
             for (const [hash, screen] of pages) {
               await open(s, hash, screen);

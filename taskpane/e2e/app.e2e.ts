@@ -1,7 +1,7 @@
 // End-to-end: the web app (/app/) as bob, a user without an app role, against the real binary in local
-// mode: personal options in the app and in the taskpane's Settings, a filter built with the condition
-// builder, an account's timeline after tracking an email about it, a stale save, and the admin console
-// out of reach. Screenshots under e2e/output/app-*/.
+// mode: personal options (with his mailbox's health) in the app and in the taskpane's Settings, a filter
+// built with the condition builder and previewed, an account's timeline after tracking an email about it,
+// My tracking, a stale save, and the admin console out of reach. Screenshots under e2e/output/app-*/.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -22,6 +22,11 @@ interface Me {
   options: { syncIntervalMinutes: number; autoTrack: string };
 }
 
+interface Contact {
+  name: string;
+  fields: { email?: string; lastName?: string };
+}
+
 /** sandboxAs opens the Outlook sandbox signed in as bob, with the taskpane up. */
 async function sandboxAsBob(s: Session): Promise<Page> {
   const page = await s.context.newPage();
@@ -36,9 +41,12 @@ async function sandboxAsBob(s: Session): Promise<Page> {
 describe('the web app as bob', () => {
   it('changes his options in the web app and in the taskpane, and /me shows them', () =>
     inSession(rig, 'app-options', async (s) => {
-      s.expect(404); // GET /me/mailbox: not in this API yet
       await signIn(s, bob);
       const screen = await open(s, '#/options', 'options');
+      // His mailbox's health (GET /me/mailbox): the demo mailbox has not synchronized yet.
+      const health = screen.locator('[data-testid="my-mailbox"]');
+      await health.locator('dl.facts').waitFor();
+      expect(await text(health)).toContain('Last synchronizednever');
       await s.shots.take(s.page, 'options');
       await screen.locator('[data-testid="interval"]').fill('30');
       await screen.locator('[data-testid="autotrack-all"]').check();
@@ -88,9 +96,22 @@ describe('the web app as bob', () => {
       expect(await text(rowError)).toBe('must be an id (a UUID) or @me');
       await s.shots.take(s.page, 'invalid-row');
 
-      // The preview (POST /sync-filters/preview) is not in this API yet: that step is left out here.
       await second.locator('[data-role="field"]').selectOption('lastName');
       await second.locator('[data-role="value"]').fill('Natarajan');
+
+      // The preview counts what the filter picks for bob now: his own contacts (he reads only his) whose
+      // email holds "adventure" or whose last name is Natarajan, worked out here from GET /records.
+      const mine = await call<{ items: Contact[] }>(rig, bob, 'GET', '/records/contact?limit=100');
+      const picked = mine.body.items.filter((c) => (c.fields.email ?? '').toLowerCase().includes('adventure') || c.fields.lastName === 'Natarajan');
+      expect(picked.length).toBeGreaterThan(0);
+      await screen.locator('[data-testid="preview-filter"]').click();
+      const count = screen.locator('[data-testid="preview-count"]');
+      await count.waitFor();
+      expect(await text(count)).toBe(`This filter picks ${picked.length} record${picked.length === 1 ? '' : 's'} for you now.`);
+      const items = await screen.locator('[data-testid="preview-item"]').allTextContents();
+      expect(items).toEqual(picked.map((c) => c.name));
+      await s.shots.take(s.page, 'preview');
+
       await screen.locator('[data-testid="save-filter"]').click();
       await s.page.waitForURL(/#\/filters\/[0-9a-f-]{36}$/);
       await shown(s.page, 'filter');
@@ -167,6 +188,13 @@ describe('the web app as bob', () => {
       await stale.locator('[data-testid="reload"]').click();
       await eventually('the reloaded record', async () => ((await other.locator('input[name="phone"]').inputValue()) === '+1 206 555 0101' ? true : undefined));
       await s.shots.take(second, 'reloaded');
+
+      // My tracking lists the click, done, regarding the account.
+      const tracking = await open(s, '#/tracking', 'tracking');
+      const row = tracking.locator('[data-testid="tracking-row"][data-state="done"]').first();
+      await row.waitFor();
+      expect(await text(row)).toContain('Adventure Works Cycles');
+      await s.shots.take(s.page, 'my-tracking');
     }));
 
   it('cannot reach the admin console: no link, and a typed address shows the 403', () =>

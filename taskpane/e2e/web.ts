@@ -19,10 +19,10 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-/** startRig starts crmsync in local mode and Chromium; the log goes to output/<name>.log. */
-export async function startRig(name: string): Promise<Rig> {
+/** startRig starts crmsync in local mode (extra: more CRMSYNC_* settings) and Chromium; the log goes to output/<name>.log. */
+export async function startRig(name: string, extra: Record<string, string> = {}): Promise<Rig> {
   const dir = workDir();
-  const svc = await startService(await binary(dir), dir, join(outputDir, `${name}.log`));
+  const svc = await startService(await binary(dir), dir, join(outputDir, `${name}.log`), extra);
   const browser = await launchBrowser().catch(async (e: unknown) => {
     await svc.stop();
     throw e;

@@ -1,6 +1,7 @@
 // The ribbon's function file: Track and Untrack in one click, without the taskpane. Each command sends
 // the click, waits a while for it to finish, tells the user in an Outlook notification, and always
-// calls event.completed() (Outlook shows the command as running until then).
+// calls event.completed() (Outlook shows the command as running until then). It signs in only silently:
+// when that is not enough it says "Open the crmsync pane to sign in", where sign-in may be interactive.
 
 import { createApi, isOpen, type ApiClient, type TrackRequest } from './api.ts';
 import { createTokenSource, loadConfig } from './auth.ts';
@@ -98,7 +99,8 @@ export function start(): void {
   let client: Promise<ApiClient> | undefined;
   const api = () =>
     (client ??= loadConfig().then((config) => {
-      const tokens = createTokenSource({ config, office: officeAdapter });
+      // Not interactive: a ribbon command never opens a popup or a dialog; it asks for the pane instead.
+      const tokens = createTokenSource({ config, office: officeAdapter, interactive: false });
       return createApi({ base: config.apiBase, token: () => tokens.token(), invalidateToken: () => tokens.invalidate() });
     })).catch((e) => {
       client = undefined; // try again on the next click

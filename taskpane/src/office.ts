@@ -42,7 +42,14 @@ export interface OfficeAdapter {
   currentItem(): Promise<CurrentItem | null>;
   saveItem(): Promise<string>;
   isSetSupported(name: string, version: string): boolean;
-  getSsoToken(): Promise<string>;
+  /** getSsoToken asks Office for a token; with interactive false, Office may not prompt (a function file). */
+  getSsoToken(options?: { interactive?: boolean }): Promise<string>;
+  /**
+   * openDialog opens a page of this add-in in Office's dialog and resolves with the first message it
+   * sends (messageParent); it rejects when the dialog cannot open or is closed first. Absent where a
+   * screen has no dialog to offer.
+   */
+  openDialog?(url: string, size: { height: number; width: number }): Promise<string>;
   notify(message: string, kind: NotificationKind): Promise<void>;
   onItemChanged(cb: () => void): Promise<void>;
   /** userEmail is the signed-in mailbox's address as Office gives it, lower case; '' when it gives none. */
@@ -225,19 +232,66 @@ export function isSetSupported(name: string, version: string): boolean {
   }
 }
 
-/** getSsoToken asks Office for an access token for crmsync's API (Office SSO). */
-export async function getSsoToken(): Promise<string> {
+/**
+ * getSsoToken asks Office for an access token for crmsync's API (Office SSO). Office caches the token, so
+ * it is asked each time rather than kept in the page. Interactive (the default) lets Office ask the user
+ * to sign in or consent; a function file passes interactive false, where no prompt may appear.
+ */
+export async function getSsoToken(options: { interactive?: boolean } = {}): Promise<string> {
   const o = office();
   if (typeof o.auth?.getAccessToken !== 'function') {
-    throw new OfficeError('this Outlook cannot sign in to add-ins (no Office.auth)', 13012);
+    throw new OfficeError('this Outlook cannot sign in to add-ins (no Office.auth)', 13000);
   }
+  const interactive = options.interactive ?? true;
   try {
-    return await o.auth.getAccessToken({ allowSignInPrompt: true, allowConsentPrompt: true, forMSGraphAccess: false });
+    return await o.auth.getAccessToken({ allowSignInPrompt: interactive, allowConsentPrompt: interactive, forMSGraphAccess: false });
   } catch (e) {
     const err = e as { code?: number | string; message?: string; name?: string };
     const code = typeof err.code === 'string' ? Number(err.code) : err.code;
     throw new OfficeError(err.message || err.name || 'Office could not sign you in', Number.isFinite(code) ? code : undefined);
   }
+}
+
+/** The Office dialog API's codes that openDialog passes on (Office.context.ui.displayDialogAsync). */
+export const dialogClosed = 12006;
+
+/**
+ * openDialog opens url (a page of this add-in) in Office's dialog and resolves with the first message the
+ * page sends with Office.context.ui.messageParent, closing the dialog. It rejects with an OfficeError
+ * carrying Office's code when the dialog cannot open (12007: one is open already; 12009: the user
+ * declined it) or ends without a message (12006: closed by the user; 12002: the page is unreachable).
+ */
+export function openDialog(url: string, size: { height: number; width: number }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ui = (office().context as unknown as { ui?: { displayDialogAsync?: unknown } } | undefined)?.ui;
+    if (typeof ui?.displayDialogAsync !== 'function') {
+      reject(new OfficeError('this Outlook cannot open a sign-in window (no Office dialog API)'));
+      return;
+    }
+    const display = ui.displayDialogAsync as (url: string, options: Record<string, unknown>, cb: Callback<DialogLike>) => void;
+    display(url, { height: size.height, width: size.width, promptBeforeOpen: false }, (r) => {
+      if (r.status !== 'succeeded') {
+        reject(new OfficeError(`the sign-in window did not open: ${r.error?.message || 'Office did not say why'}`, r.error?.code));
+        return;
+      }
+      const dialog = r.value;
+      const types = office().EventType as unknown as { DialogMessageReceived?: string; DialogEventReceived?: string } | undefined;
+      dialog.addEventHandler(types?.DialogMessageReceived ?? 'dialogMessageReceived', (arg) => {
+        dialog.close();
+        resolve(String(arg.message ?? ''));
+      });
+      dialog.addEventHandler(types?.DialogEventReceived ?? 'dialogEventReceived', (arg) => {
+        const code = typeof arg.error === 'number' ? arg.error : undefined;
+        reject(new OfficeError(code === dialogClosed ? 'the sign-in window was closed' : `the sign-in window failed (${code ?? 'no code'})`, code));
+      });
+    });
+  });
+}
+
+// The part of an Office.Dialog that openDialog uses.
+interface DialogLike {
+  addEventHandler(type: string, handler: (arg: { message?: string; error?: number }) => void): void;
+  close(): void;
 }
 
 /** notify shows a short notification on the open item (Outlook keeps at most 150 characters). */
@@ -282,4 +336,4 @@ export function associate(name: string, fn: (event: CommandEvent) => void | Prom
 }
 
 /** The real adapter, for the screens to pass around. */
-export const officeAdapter: OfficeAdapter = { ready, currentItem, saveItem, isSetSupported, getSsoToken, notify, onItemChanged, userEmail };
+export const officeAdapter: OfficeAdapter = { ready, currentItem, saveItem, isSetSupported, getSsoToken, openDialog, notify, onItemChanged, userEmail };

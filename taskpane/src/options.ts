@@ -2,7 +2,7 @@
 // taskpane's Settings view and the web app's Personal options. It saves with PUT /me/options, shows the
 // API's field errors beside their fields, and keeps what was typed when the save fails.
 
-import { ApiError, type ApiClient, type Me, type MyOptions } from './api.ts';
+import { ApiError, type ApiClient, type AutoTrack, type Me, type MyOptions } from './api.ts';
 import { autoTrackText, paneText as t, readableError } from './messages.ts';
 import './forms.css';
 
@@ -77,9 +77,9 @@ export function mountOptionsForm(root: HTMLElement, deps: OptionsFormDeps): Opti
     for (const r of form.querySelectorAll<HTMLInputElement>('[name="autoTrack"]')) r.checked = r.value === o.autoTrack;
   }
 
-  function values(): { syncIntervalMinutes: number; autoTrack: string } {
+  function values(): MyOptions {
     const checked = form.querySelector<HTMLInputElement>('[name="autoTrack"]:checked');
-    return { syncIntervalMinutes: Number(interval.value), autoTrack: checked?.value ?? saved.autoTrack };
+    return { syncIntervalMinutes: Number(interval.value), autoTrack: (checked?.value as AutoTrack | undefined) ?? saved.autoTrack };
   }
 
   function fieldError(field: string, message: string): void {

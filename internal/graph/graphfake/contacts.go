@@ -3,7 +3,9 @@ package graphfake
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,14 +16,16 @@ func contactKind() kindDesc {
 	return kindDesc{kind: outlook.KindContact, set: "contacts", render: renderContact, patch: patchContact, create: createContact}
 }
 
-// Contacts returns every contact of user's mailbox in the order they were created, each with its
-// current stamp.
+// Contacts returns every contact of user's contacts folder in the order they were created, each with
+// its current stamp; not those in Deleted Items.
 func (s *Server) Contacts(user string) []outlook.Contact {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []outlook.Contact
 	for _, it := range s.mustMailbox(user).itemsOf(outlook.KindContact) {
-		out = append(out, it.contactValue())
+		if !it.trashed {
+			out = append(out, it.contactValue())
+		}
 	}
 	return out
 }
@@ -40,6 +44,7 @@ func createContact(c *call, fields map[string]json.RawMessage) (*item, response)
 	if it.ct.DisplayName == "" {
 		it.ct.DisplayName = strings.TrimSpace(it.ct.GivenName + " " + it.ct.Surname)
 	}
+	it.ct.ParentFolderID = c.mb.lookupFolder("contacts").id
 	it.id, it.rest = c.mb.newItemIDs(outlook.KindContact)
 	return it, response{}
 }
@@ -57,6 +62,7 @@ func (s *Server) AddContact(user string, c outlook.Contact) outlook.Contact {
 	if c.DisplayName == "" {
 		c.DisplayName = strings.TrimSpace(c.GivenName + " " + c.Surname)
 	}
+	c.ParentFolderID = mb.lookupFolder("contacts").id
 	it := &item{kind: outlook.KindContact, id: id, rest: rest, coll: "contacts", ct: &c}
 	mb.add(it, now)
 	it.setStamp(c.Stamp)
@@ -79,7 +85,7 @@ func (s *Server) UpdateContact(user, id string, change func(*outlook.Contact)) {
 	s.edit(user, id, outlook.KindContact, func(it *item) {
 		v := it.contactValue()
 		change(&v)
-		v.ID, v.ChangeKey, v.LastModified = it.id, "", time.Time{}
+		v.ID, v.ChangeKey, v.LastModified, v.ParentFolderID = it.id, "", time.Time{}, it.ct.ParentFolderID
 		it.setStamp(v.Stamp)
 		v.Stamp = ""
 		c := cloneContact(v)
@@ -112,11 +118,11 @@ func renderContact(c *call, it *item) map[string]any {
 	return map[string]any{
 		"@odata.etag":          it.etag(),
 		"id":                   it.idFor(c.immutable),
-		"createdDateTime":      instant(it.created),
-		"lastModifiedDateTime": instant(it.modified),
+		"createdDateTime":      it.timestamp(it.created),
+		"lastModifiedDateTime": it.timestamp(it.modified),
 		"changeKey":            it.changeKey(),
 		"categories":           nonNil(ct.Categories),
-		"parentFolderId":       c.mb.lookupFolder("contacts").id,
+		"parentFolderId":       ct.ParentFolderID,
 		"birthday":             nil,
 		"fileAs":               strings.TrimSpace(ct.Surname + ", " + ct.GivenName),
 		"displayName":          ct.DisplayName,
@@ -181,4 +187,50 @@ func patchContact(it *item, fields map[string]json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// listContacts serves GET /users/{user}/contacts: the contacts of the default contacts folder
+// (user-list-contacts.md), each with its parentFolderId, in pages of $top (default 10) linked by
+// @odata.nextLink, with $select.
+func listContacts(c *call) response {
+	top, skip := 10, 0
+	if v := c.query.Get("$top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return graphError(http.StatusBadRequest, "ErrorInvalidUrlQuery", "The value of $top is not valid.")
+		}
+		top = n
+	}
+	if v := c.query.Get("$skip"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return graphError(http.StatusBadRequest, "ErrorInvalidUrlQuery", "The value of $skip is not valid.")
+		}
+		skip = n
+	}
+	var all []*item
+	for _, it := range c.mb.itemsOf(outlook.KindContact) {
+		if !it.trashed {
+			all = append(all, it)
+		}
+	}
+	value := []any{}
+	for _, it := range all[min(skip, len(all)):min(skip+top, len(all))] {
+		obj := renderContact(c, it)
+		if sel := c.query.Get("$select"); sel != "" {
+			obj = selectFields(obj, sel)
+		}
+		value = append(value, obj)
+	}
+	body := map[string]any{"@odata.context": c.root + "/$metadata#users('" + c.mb.objectID + "')/contacts", "value": value}
+	if skip+top < len(all) {
+		q := url.Values{}
+		for k, v := range c.query {
+			q[k] = v
+		}
+		q.Set("$top", strconv.Itoa(top))
+		q.Set("$skip", strconv.Itoa(skip+top))
+		body["@odata.nextLink"] = c.root + c.path + "?" + q.Encode()
+	}
+	return ok(body)
 }

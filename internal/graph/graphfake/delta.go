@@ -69,9 +69,23 @@ func eventDelta(c *call) response {
 	return c.delta(deltaSource{coll: "events", odataType: "#microsoft.graph.event", set: "event", render: renderEvent, windowed: true})
 }
 
-// contactDelta serves GET /users/{user}/contacts/delta.
+// contactDelta serves GET /users/{user}/contactFolders/{folder}/contacts/delta, the documented path
+// (contact-delta.md); {folder} is the default contacts folder's id, which a contact's parentFolderId
+// gives.
 func contactDelta(c *call) response {
+	if f := c.mb.folders[c.params["folder"]]; f == nil || f != c.mb.lookupFolder("contacts") {
+		return notFound()
+	}
 	return c.delta(deltaSource{coll: "contacts", odataType: "#microsoft.graph.contact", set: "contact", render: renderContact})
+}
+
+// undocumentedDelta answers a delta path Graph does not track changes on, such as
+// /users/{user}/contacts/delta, as Graph does ("Unsupported request: Change tracking is not supported
+// against 'microsoft.graph.contact'"): the documented one goes through the folder.
+func undocumentedDelta(entity string) func(*call) response {
+	return func(*call) response {
+		return graphError(http.StatusBadRequest, "BadRequest", "Unsupported request: Change tracking is not supported against 'microsoft.graph."+entity+"'.")
+	}
 }
 
 // taskDelta serves GET /users/{user}/todo/lists/{list}/tasks/delta.
@@ -126,6 +140,12 @@ func (c *call) delta(src deltaSource) response {
 			continue
 		}
 		obj := src.render(c, it)
+		// An item already in the collection before an incremental round is sent as what changed; in a
+		// calendar view, an event whose times changed may have just entered the window, and is whole.
+		moved := src.windowed && (it.changedSince("start", st.After) || it.changedSince("end", st.After))
+		if st.Incremental && it.joined <= st.After && !moved {
+			obj = partialEntry(it, obj, st.After)
+		}
 		if st.Select != "" {
 			obj = selectFields(obj, st.Select)
 		}
@@ -133,25 +153,36 @@ func (c *call) delta(src deltaSource) response {
 			obj["@odata.type"] = src.odataType
 		}
 		entries = append(entries, entry{it.seq, obj})
+		if src.windowed && it.series != nil {
+			for _, stub := range occurrenceEntries(c, it, start, end) {
+				entries = append(entries, entry{it.seq, stub})
+			}
+		}
 	}
 	for _, t := range c.mb.removed {
 		if t.coll == src.coll && t.seq > st.After && t.seq <= st.Upto {
 			removed(t.seq, t.id, t.rest)
 		}
 	}
-	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortStableFunc(entries, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
 
 	size := c.pageSize
 	if size == 0 {
 		size = defaultPageSize
 	}
-	page := entries[:min(size, len(entries))]
+	// A page ends after a whole change: a series' master and its occurrences share one, and are not
+	// split across pages.
+	cut := min(size, len(entries))
+	for cut < len(entries) && cut > 0 && entries[cut].seq == entries[cut-1].seq {
+		cut++
+	}
+	page := entries[:cut]
 	value := make([]any, 0, len(page))
 	for _, e := range page {
 		value = append(value, e.obj)
 	}
 	body := map[string]any{"@odata.context": c.root + "/$metadata#Collection(" + src.set + ")", "value": value}
-	if len(entries) > size {
+	if len(entries) > cut {
 		next := st
 		next.After = page[len(page)-1].seq
 		body["@odata.nextLink"] = c.deltaLink("$skiptoken=" + next.encode())
@@ -190,14 +221,17 @@ func (c *call) deltaState(src deltaSource) (deltaToken, response, bool) {
 		return st, graphError(http.StatusBadRequest, "ErrorInvalidUrlQuery", "The sync state token is malformed."), false
 	}
 	if st.Epoch != c.mb.epoch {
-		resp := graphError(http.StatusGone, "SyncStateNotFound",
-			"The sync state is not found or has expired; a resync is required (resyncRequired).")
-		// Like directory delta's resyncRequired answer, point at a fresh start of the same query.
-		fresh := ""
-		if src.windowed {
-			fresh = "startDateTime=" + url.QueryEscape(st.Start) + "&endDateTime=" + url.QueryEscape(st.End)
+		resp := c.mb.reset.response()
+		if resp.status == http.StatusGone {
+			// "a response code of 410 (gone) and a Location header containing a request URL with an empty
+			// $deltaToken (same as the initial query)" (delta-query-overview.md, Synchronization reset).
+			fresh := ""
+			if src.windowed {
+				fresh = "startDateTime=" + url.QueryEscape(st.Start) + "&endDateTime=" + url.QueryEscape(st.End)
+			}
+			resp = withHeader(resp, "Location", c.deltaLink(fresh))
 		}
-		return st, withHeader(resp, "Location", c.deltaLink(fresh)), false
+		return st, resp, false
 	}
 	if isDelta {
 		st.Incremental, st.After, st.Upto = true, st.Upto, c.mb.seq

@@ -33,6 +33,7 @@ type call struct {
 	now       time.Time
 	immutable bool   // Prefer: IdType="ImmutableId"
 	pageSize  int    // Prefer: odata.maxpagesize=N, 0 when absent
+	bodyType  string // Prefer: outlook.body-content-type, "text", "html" or ""
 	root      string // absolute URL of the v1.0 root, for links
 	path      string // escaped request path below the root
 }
@@ -92,9 +93,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if resp, ok := s.admitExtension(rt.pattern); !ok {
+		s.write(w, r, resp)
+		return
+	}
 
 	c := &call{s: s, r: r, params: params, query: r.URL.Query(), body: body, root: rootURL(r), path: r.URL.EscapedPath()}
-	c.immutable, c.pageSize = parsePrefer(r.Header.Values("Prefer"))
+	c.immutable, c.pageSize, c.bodyType = parsePrefer(r.Header.Values("Prefer"))
 	if rt.direct != nil { // it takes the lock itself, to call out without holding it
 		s.write(w, r, rt.direct(c))
 		return
@@ -278,7 +283,7 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // parsePrefer reads the Prefer preferences crmsync uses; a client may send them in one header, comma
 // separated, or in several.
-func parsePrefer(values []string) (immutable bool, pageSize int) {
+func parsePrefer(values []string) (immutable bool, pageSize int, bodyType string) {
 	for _, v := range values {
 		for _, p := range strings.Split(v, ",") {
 			k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
@@ -290,10 +295,12 @@ func parsePrefer(values []string) (immutable bool, pageSize int) {
 				if n, err := strconv.Atoi(val); err == nil && n > 0 {
 					pageSize = n
 				}
+			case "outlook.body-content-type":
+				bodyType = strings.ToLower(val)
 			}
 		}
 	}
-	return immutable, pageSize
+	return immutable, pageSize, bodyType
 }
 
 // sleep waits d unless ctx ends first; it reports whether the request should go on.

@@ -48,13 +48,16 @@ func iCalUID(rest string) string {
 }
 
 // Events returns every event of user's calendar in the order they were created, each with its current
-// stamp.
+// stamp: single events, series masters and exceptions (Occurrences lists a series' meetings); not those
+// in Deleted Items.
 func (s *Server) Events(user string) []outlook.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []outlook.Event
 	for _, it := range s.mustMailbox(user).itemsOf(outlook.KindAppointment) {
-		out = append(out, it.eventValue())
+		if !it.trashed {
+			out = append(out, it.eventValue())
+		}
 	}
 	return out
 }
@@ -114,6 +117,10 @@ func (s *Server) UpdateEvent(user, id string, change func(*outlook.Event)) {
 func (it *item) eventValue() outlook.Event {
 	e := cloneEvent(*it.ev)
 	e.ID, e.Stamp, e.ChangeKey, e.LastModified = it.id, it.stamp(), it.changeKey(), it.lastModified()
+	e.Type = it.eventType()
+	if it.master != nil {
+		e.SeriesMasterID = it.master.id
+	}
 	return e
 }
 
@@ -130,9 +137,14 @@ func nilIfEmpty(v string) any {
 	return v
 }
 
-// overlaps reports whether the event falls in a calendar view window, as calendarView decides.
+// overlaps reports whether the event falls in a calendar view window, as calendarView decides; a
+// series master, whether any of its meetings may.
 func (it *item) overlaps(start, end time.Time) bool {
-	return it.ev.Start.Before(end) && it.ev.End.After(start)
+	from, to := it.ev.Start, it.ev.End
+	if it.series != nil {
+		from, to = it.span()
+	}
+	return from.Before(end) && to.After(start)
 }
 
 func renderEvent(c *call, it *item) map[string]any {
@@ -154,11 +166,16 @@ func renderEvent(c *call, it *item) map[string]any {
 	if e.Location != "" {
 		locations = append(locations, location)
 	}
-	return map[string]any{
+	var seriesMaster, originalStart any
+	if it.master != nil {
+		seriesMaster = it.master.idFor(c.immutable)
+		originalStart = instant(it.master.ev.Start.Add(time.Duration(it.index) * it.master.series.step()))
+	}
+	obj := map[string]any{
 		"@odata.etag":                it.etag(),
 		"id":                         it.idFor(c.immutable),
-		"createdDateTime":            instant(it.created),
-		"lastModifiedDateTime":       instant(it.modified),
+		"createdDateTime":            it.timestamp(it.created),
+		"lastModifiedDateTime":       it.timestamp(it.modified),
 		"changeKey":                  it.changeKey(),
 		"categories":                 nonNil(e.Categories),
 		"transactionId":              nilIfEmpty(e.TransactionID),
@@ -177,9 +194,9 @@ func renderEvent(c *call, it *item) map[string]any {
 		"isCancelled":                e.IsCancelled,
 		"isOrganizer":                e.IsOrganizer,
 		"responseRequested":          true,
-		"seriesMasterId":             nil,
+		"seriesMasterId":             seriesMaster,
 		"showAs":                     "busy",
-		"type":                       "singleInstance",
+		"type":                       it.eventType(),
 		"webLink":                    "https://outlook.office365.com/owa/?itemid=" + url.QueryEscape(it.rest) + "&exvsurl=1&path=/calendar/item",
 		"onlineMeetingUrl":           nil,
 		"isOnlineMeeting":            false,
@@ -187,10 +204,10 @@ func renderEvent(c *call, it *item) map[string]any {
 		"allowNewTimeProposals":      true,
 		"isDraft":                    false,
 		"hideAttendees":              false,
-		"recurrence":                 nil,
+		"recurrence":                 it.recurrenceJSON(),
 		"onlineMeeting":              nil,
 		"responseStatus":             map[string]any{"response": response, "time": "0001-01-01T00:00:00Z"},
-		"body":                       bodyJSON(e.Body, e.BodyType),
+		"body":                       c.renderBody(e.Body, e.BodyType),
 		"start":                      dateTimeTZ(e.Start),
 		"end":                        dateTimeTZ(e.End),
 		"location":                   location,
@@ -198,6 +215,10 @@ func renderEvent(c *call, it *item) map[string]any {
 		"attendees":                  attendees,
 		"organizer":                  recipient(e.Organizer),
 	}
+	if originalStart != nil {
+		obj["originalStart"] = originalStart
+	}
+	return obj
 }
 
 // patchEvent applies the event properties a client may change besides categories and stamps.
@@ -222,7 +243,8 @@ func patchEvent(it *item, fields map[string]json.RawMessage) error {
 		if err := decodeField(fields, "body", &b); err != nil {
 			return err
 		}
-		e.Body, e.BodyType = b.Content, or(b.ContentType, "text")
+		// Exchange keeps an event's text body as HTML it wraps the text in.
+		e.Body, e.BodyType = storedBody(b.Content, b.ContentType)
 	}
 	if _, ok := fields["location"]; ok {
 		var loc struct {

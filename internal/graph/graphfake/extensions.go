@@ -10,18 +10,18 @@ import (
 	"github.com/crmsync/crmsync/internal/outlook"
 )
 
-// extensionIDPrefix is how Exchange-backed resources (To Do included) prefix an open extension's id.
-const extensionIDPrefix = "Microsoft.OutlookServices.OpenTypeExtension."
+// extensionIDPrefix prefixes an open extension's id, its "fully qualified name". Graph's pages disagree
+// on it: the create page shows microsoft.graph.openTypeExtension.{name}
+// (opentypeextension-post-opentypeextension.md), the get page Microsoft.OutlookServices.OpenTypeExtension.{name}
+// (opentypeextension-get.md). This server uses the create page's, and knows no other: a client that
+// depends on one form of the id passes here only by luck. Both pages document addressing an extension by
+// its name, and both answers carry extensionName.
+const extensionIDPrefix = "microsoft.graph.openTypeExtension."
 
-// extensionName reads {name} as Graph accepts it: the extension name or its full id.
+// extensionName reads {name} as Graph accepts it: the extension name, or its id as this server renders
+// it, and returns the key of the extension it names.
 func extensionName(param string) string {
-	lower := strings.ToLower(param)
-	for _, p := range []string{strings.ToLower(extensionIDPrefix), "microsoft.graph.opentypeextension."} {
-		if strings.HasPrefix(lower, p) {
-			return lower[len(p):]
-		}
-	}
-	return lower
+	return strings.ToLower(strings.TrimPrefix(param, extensionIDPrefix))
 }
 
 func (e *extension) render() map[string]any {
@@ -32,14 +32,16 @@ func (e *extension) render() map[string]any {
 	return obj
 }
 
-// extensionList renders the item's extensions, those named by ids only when there are any.
+// extensionList renders the item's extensions; with ids (a $filter=id eq '…'), only those whose id is
+// one of them, exactly.
 func (it *item) extensionList(ids []string) []any {
 	out := []any{}
 	for _, key := range slices.Sorted(maps.Keys(it.exts)) {
-		if len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return extensionName(id) == key }) {
+		e := it.exts[key]
+		if len(ids) > 0 && !slices.Contains(ids, extensionIDPrefix+e.name) {
 			continue
 		}
-		out = append(out, it.exts[key].render())
+		out = append(out, e.render())
 	}
 	return out
 }

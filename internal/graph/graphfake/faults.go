@@ -12,8 +12,9 @@ type Fault struct {
 	// Status is the HTTP status to answer, such as 429, 503, 500, 404 or 410. With Status 0 the fault only
 	// delays the request by Latency, which is then served normally.
 	Status int
-	// RetryAfter is sent as a Retry-After header in whole seconds, rounded up: always on 429 (Graph always
-	// sends it there), on other statuses when positive.
+	// RetryAfter is sent as a Retry-After header in seconds, with a fraction to the millisecond when it
+	// has one, as Graph does ("Retry-After: 2.128", throttling.md): always on 429 (Graph always sends it
+	// there), on other statuses when positive.
 	RetryAfter time.Duration
 	// Latency delays the answer.
 	Latency time.Duration
@@ -99,10 +100,15 @@ func (f Fault) response() response {
 	}
 	resp := graphError(f.Status, code, or(f.Message, message))
 	if f.Status == http.StatusTooManyRequests || f.RetryAfter > 0 {
-		secs := int(math.Ceil(f.RetryAfter.Seconds()))
-		resp = withHeader(resp, "Retry-After", strconv.Itoa(max(secs, 0)))
+		resp = withHeader(resp, "Retry-After", retryAfterValue(f.RetryAfter))
 	}
 	return resp
+}
+
+// retryAfterValue renders a wait as Retry-After seconds: whole, or with up to three decimals.
+func retryAfterValue(d time.Duration) string {
+	ms := math.Ceil(float64(max(d, 0)) / float64(time.Millisecond))
+	return strconv.FormatFloat(ms/1000, 'f', -1, 64)
 }
 
 func or(s, fallback string) string {

@@ -23,7 +23,10 @@ func TestFaults(t *testing.T) {
 		wantRetryAfter string
 	}{
 		{name: "throttled", route: getMessage, fault: graphfake.Fault{Status: 429, RetryAfter: 2 * time.Second}, wantStatus: 429, wantCode: "TooManyRequests", wantRetryAfter: "2"},
-		{name: "throttled, partial second rounds up", route: getMessage, fault: graphfake.Fault{Status: 429, RetryAfter: 1500 * time.Millisecond}, wantStatus: 429, wantCode: "TooManyRequests", wantRetryAfter: "2"},
+		// throttling.md's sample response: "Retry-After: 2.128".
+		{name: "throttled, a fraction of a second", route: getMessage, fault: graphfake.Fault{Status: 429, RetryAfter: 2128 * time.Millisecond}, wantStatus: 429, wantCode: "TooManyRequests", wantRetryAfter: "2.128"},
+		{name: "throttled, below the millisecond rounds up", route: getMessage, fault: graphfake.Fault{Status: 429, RetryAfter: 1500*time.Millisecond + time.Microsecond}, wantStatus: 429, wantCode: "TooManyRequests", wantRetryAfter: "1.501"},
+		{name: "unavailable with a fractional Retry-After", route: getMessage, fault: graphfake.Fault{Status: 503, RetryAfter: 750 * time.Millisecond}, wantStatus: 503, wantCode: "ServiceUnavailable", wantRetryAfter: "0.75"},
 		{name: "throttled, custom code", route: "*", fault: graphfake.Fault{Status: 429, Code: "ApplicationThrottled"}, wantStatus: 429, wantCode: "ApplicationThrottled", wantRetryAfter: "0"},
 		{name: "unavailable with Retry-After", route: getMessage, fault: graphfake.Fault{Status: 503, RetryAfter: 5 * time.Second}, wantStatus: 503, wantCode: "ServiceUnavailable", wantRetryAfter: "5"},
 		{name: "unavailable", route: "*", fault: graphfake.Fault{Status: 503}, wantStatus: 503, wantCode: "ServiceUnavailable"},

@@ -2,6 +2,7 @@ package graphfake
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -42,16 +43,10 @@ func postItem(k kindDesc) func(*call) response {
 	}
 }
 
-// deleteItem serves DELETE /users/{user}/<set>/{id}: 204, and delta reports the item as @removed.
+// deleteItem serves DELETE /users/{user}/<set>/{id}: 204, the item moved to Deleted Items (see
+// trash.go), and delta reports it as @removed.
 func deleteItem(k kindDesc) func(*call) response {
-	return func(c *call) response {
-		it, fail := c.lookup(c.params["id"], k.kind)
-		if it == nil {
-			return fail
-		}
-		c.mb.remove(it)
-		return response{status: http.StatusNoContent}
-	}
+	return trashItem(k.kind)
 }
 
 // getItem serves GET /users/{user}/<set>/{id}, with $select and the stamp property through $expand.
@@ -87,6 +82,10 @@ func patchItem(k kindDesc) func(*call) response {
 			return graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
 		}
 		if err := k.patch(next, fields); err != nil {
+			var refused *refusal
+			if errors.As(err, &refused) {
+				return refused.resp
+			}
 			return graphError(http.StatusBadRequest, "RequestBodyRead", err.Error())
 		}
 		*it = *next
@@ -95,8 +94,13 @@ func patchItem(k kindDesc) func(*call) response {
 	}
 }
 
+// refusal is a patch refused with an answer of its own, rather than as an unreadable body.
+type refusal struct{ resp response }
+
+func (r *refusal) Error() string { return fmt.Sprint(r.resp.body) }
+
 // lookup finds the item a request names, or the error Graph answers: 400 for an id that cannot be one,
-// 404 for one that is not there.
+// 404 for one that is not there. A request that writes an occurrence of a series makes it an exception.
 func (c *call) lookup(id string, k outlook.Kind) (*item, response) {
 	if !wellFormed(id) {
 		return nil, malformedID()
@@ -104,6 +108,9 @@ func (c *call) lookup(id string, k outlook.Kind) (*item, response) {
 	it := c.mb.find(id, k)
 	if it == nil {
 		return nil, notFound()
+	}
+	if it.virtual && c.r != nil && c.r.Method != http.MethodGet {
+		it = c.mb.materialize(it, c.now)
 	}
 	return it, response{}
 }
@@ -281,8 +288,10 @@ func (s *Server) StampWrites(user, id string) int {
 	return 0
 }
 
-// DeleteItem simulates the user deleting an item (id in either form, or a TaskItemID): it then answers
-// 404 and delta reports it as @removed.
+// DeleteItem simulates the user deleting an item (id in either form, or a TaskItemID), as Outlook does:
+// a message, event or contact moves to Deleted Items (see trash.go), where Graph still finds it by id;
+// one already there, a task, or one meeting of a series is deleted for good and then answers 404.
+// Delta reports it as @removed either way. PurgeItem deletes for good.
 func (s *Server) DeleteItem(user, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -291,7 +300,10 @@ func (s *Server) DeleteItem(user, id string) {
 	if it == nil {
 		panic("graphfake: DeleteItem: no item " + id + " in mailbox " + user)
 	}
-	mb.remove(it)
+	if it.virtual {
+		it = mb.materialize(it, s.now().UTC())
+	}
+	mb.trash(it, s.now().UTC())
 }
 
 // edit runs a simulated user edit of the item with id: it must exist and be of kind k.
@@ -302,6 +314,9 @@ func (s *Server) edit(user, id string, k outlook.Kind, change func(it *item)) {
 	it := mb.findAny(id)
 	if it == nil || it.kind != k {
 		panic(fmt.Sprintf("graphfake: no %s %s in mailbox %s", k, id, user))
+	}
+	if it.virtual { // the user edits one meeting of a series: it becomes an exception
+		it = mb.materialize(it, s.now().UTC())
 	}
 	change(it)
 	mb.touch(it, s.now().UTC())

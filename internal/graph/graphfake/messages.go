@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -117,8 +118,8 @@ func renderMessage(c *call, it *item) map[string]any {
 	obj := map[string]any{
 		"@odata.etag":                it.etag(),
 		"id":                         it.idFor(c.immutable),
-		"createdDateTime":            instant(it.created),
-		"lastModifiedDateTime":       instant(it.modified),
+		"createdDateTime":            it.timestamp(it.created),
+		"lastModifiedDateTime":       it.timestamp(it.modified),
 		"changeKey":                  it.changeKey(),
 		"categories":                 nonNil(m.Categories),
 		"receivedDateTime":           instant(m.ReceivedAt),
@@ -136,7 +137,7 @@ func renderMessage(c *call, it *item) map[string]any {
 		"isDraft":                    m.IsDraft,
 		"webLink":                    "https://outlook.office365.com/owa/?ItemID=" + url.QueryEscape(it.rest) + "&exvsurl=1&viewmodel=ReadMessageItem",
 		"inferenceClassification":    "focused",
-		"body":                       bodyJSON(m.Body, m.BodyType),
+		"body":                       c.renderBody(m.Body, m.BodyType),
 		"sender":                     recipient(m.From),
 		"from":                       recipient(m.From),
 		"toRecipients":               recipients(m.To),
@@ -169,8 +170,16 @@ func messageHeaders(m *outlook.Message) []any {
 	return h
 }
 
-// patchMessage applies the message properties a client may change besides categories and stamps.
+// patchMessage applies the message properties a client may change besides categories and stamps. The
+// subject and body are "updatable only if isDraft = true" (message-update.md): a received or sent
+// message keeps them.
 func patchMessage(it *item, fields map[string]json.RawMessage) error {
+	for _, name := range []string{"subject", "body"} {
+		if _, ok := fields[name]; ok && !it.msg.IsDraft {
+			return &refusal{graphError(http.StatusBadRequest, "ErrorInvalidPropertyUpdateSentMessage",
+				"Update operation is invalid for property of a sent message.")}
+		}
+	}
 	if err := decodeField(fields, "subject", &it.msg.Subject); err != nil {
 		return err
 	}

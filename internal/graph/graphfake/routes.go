@@ -1,6 +1,10 @@
 package graphfake
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/crmsync/crmsync/internal/outlook"
+)
 
 // route is one endpoint. Its pattern names it in Requests and InjectFault.
 type route struct {
@@ -18,8 +22,11 @@ func (s *Server) buildRoutes() []route {
 		pattern string
 		handle  func(*call) response
 	}{
+		{"GET /users/{user}/messages", listMessages},
 		{"GET /users/{user}/messages/{id}", getItem(messageKind())},
 		{"PATCH /users/{user}/messages/{id}", patchItem(messageKind())},
+		{"DELETE /users/{user}/messages/{id}", trashItem(outlook.KindMessage)},
+		{"POST /users/{user}/messages/{id}/permanentDelete", permanentDelete(outlook.KindMessage)},
 		{"GET /users/{user}/mailFolders/{folder}", getFolder},
 		{"GET /users/{user}/mailFolders/{folder}/messages/delta", messageDelta},
 		{"GET /users/{user}/mailFolders/{folder}/messages/{id}", getFolderMessage},
@@ -33,12 +40,17 @@ func (s *Server) buildRoutes() []route {
 		{"PATCH /users/{user}/events/{id}", patchMeeting},
 		{"DELETE /users/{user}/events/{id}", deleteMeeting},
 		{"POST /users/{user}/events/{id}/cancel", cancelMeeting},
+		{"POST /users/{user}/events/{id}/permanentDelete", permanentDelete(outlook.KindAppointment)},
+		{"GET /users/{user}/calendar/events/{id}", getCalendarEvent},
 
-		{"GET /users/{user}/contacts/delta", contactDelta},
+		{"GET /users/{user}/contacts/delta", undocumentedDelta("contact")},
+		{"GET /users/{user}/contactFolders/{folder}/contacts/delta", contactDelta},
+		{"GET /users/{user}/contacts", listContacts},
 		{"POST /users/{user}/contacts", postItem(contactKind())},
 		{"GET /users/{user}/contacts/{id}", getItem(contactKind())},
 		{"PATCH /users/{user}/contacts/{id}", patchItem(contactKind())},
 		{"DELETE /users/{user}/contacts/{id}", deleteItem(contactKind())},
+		{"POST /users/{user}/contacts/{id}/permanentDelete", permanentDelete(outlook.KindContact)},
 
 		{"GET /users/{user}/todo/lists", listTaskLists},
 		{"GET /users/{user}/todo/lists/{list}/tasks/delta", taskDelta},

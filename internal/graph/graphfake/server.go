@@ -3,6 +3,15 @@
 // and delta queries) in Graph's own wire format, closely enough that the real msgraph-sdk-go client works
 // against it, and it injects the failures Graph is known for: throttling, outages, expired delta tokens.
 //
+// It is no kinder than Graph's documentation: a delta entry of an updated item carries only what changed
+// (partial.go); a calendar view holds series masters, occurrences and exceptions (series.go); a delete
+// moves an item to Deleted Items (trash.go); a moved To Do task gets a new id (MoveTask); Retry-After has
+// fractions; dropped delta tokens answer any documented reset (DeltaReset); contacts are tracked through
+// their folder only; open extensions have one id form and a per-tenant limit (extensions.go, limits.go);
+// a sent message's subject and body are read-only; extended property names are case-sensitive;
+// timestamps have fractions; and a text event body is kept as HTML (body.go). Each is tested against the
+// page that documents it.
+//
 // It uses plain net/http and encoding/json on purpose: a fake built on the SDK's models would agree with
 // the SDK by construction and so could not catch a mismatch with what Graph really sends.
 package graphfake
@@ -41,6 +50,11 @@ type Server struct {
 	meetings []MeetingMessage                    // every meeting request, update and cancellation sent
 	sent     []SentMail                          // every message sent through sendMail or reply
 	mailN    int                                 // numbers made-up internetMessageIds
+
+	extLimit     int           // open-extension requests per extWindow, for the tenant (see limits.go)
+	extWindow    time.Duration // the window of extLimit
+	extLog       []time.Time   // when the admitted ones of the last window arrived
+	extThrottled int           // how many were refused
 }
 
 // Option configures a Server.
@@ -78,6 +92,8 @@ func New(opts ...Option) *Server {
 		tenantID:  DefaultTenantID,
 		subs:      map[string]*subscription{},
 		subsOf:    map[string]map[string]*subscription{},
+		extLimit:  DefaultExtensionLimit,
+		extWindow: DefaultExtensionWindow,
 	}
 	s.notes = newNotifier(NotificationOptions{})
 	for _, o := range opts {
@@ -137,11 +153,45 @@ func (s *Server) SetDisplayName(user, name string) {
 }
 
 // ExpireDeltaTokens makes every delta and skip token issued so far for user's mailbox answer 410 Gone
-// (SyncStateNotFound), as Graph does when it drops a sync state: the client must start over.
+// (SyncStateNotFound) with a Location to start over at, as Graph does when it drops a sync state.
 func (s *Server) ExpireDeltaTokens(user string) {
+	s.ExpireDeltaTokensWith(user, DeltaReset{})
+}
+
+// DeltaReset is how the server answers a delta or skip token it dropped. The zero value is 410 Gone,
+// code SyncStateNotFound.
+type DeltaReset struct {
+	// Status is 410 by default; Graph answers an expired Outlook token with "a 40X-series error with error
+	// codes such as syncStateNotFound" (delta-query-overview.md, Token duration).
+	Status int
+	// Code is the error's code: syncStateNotFound, resyncRequired, … (errors.md). Default SyncStateNotFound.
+	Code string
+	// InnerCode, when set, is the code of the innerError, where errors.md lists the more detailed
+	// resyncRequired, resyncApplyDifferences and resyncUploadDifferences.
+	InnerCode string
+}
+
+// ExpireDeltaTokensWith is ExpireDeltaTokens answered as r says.
+func (s *Server) ExpireDeltaTokensWith(user string, r DeltaReset) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.mustMailbox(user).epoch++
+	mb := s.mustMailbox(user)
+	mb.epoch++
+	mb.reset = r
+}
+
+// response renders the answer to a dropped token.
+func (r DeltaReset) response() response {
+	status, code := r.Status, or(r.Code, "SyncStateNotFound")
+	if status == 0 {
+		status = http.StatusGone
+	}
+	resp := graphError(status, code, "The sync state is not found or has expired; a resync is required.")
+	if r.InnerCode != "" {
+		e := resp.body.(map[string]any)["error"].(map[string]any)
+		e["innerError"].(map[string]any)["code"] = r.InnerCode
+	}
+	return resp
 }
 
 // Requests returns how many requests matched route, a pattern as listed in routes.go such as

@@ -15,9 +15,10 @@ import (
 // mailbox is one user's data. The Server's mutex guards it.
 type mailbox struct {
 	objectID, upn string
-	serial        int   // seeds new ids, so a seeded mailbox has the same ids on every run
-	seq           int64 // numbers every change, for delta queries
-	epoch         int   // bumped by ExpireDeltaTokens; tokens of an older epoch are gone
+	serial        int        // seeds new ids, so a seeded mailbox has the same ids on every run
+	seq           int64      // numbers every change, for delta queries
+	epoch         int        // bumped by ExpireDeltaTokens; tokens of an older epoch are gone
+	reset         DeltaReset // how a token of an older epoch is answered
 	folders       map[string]*folder
 	items         map[string]*item // by immutable id; tasks by task id
 	byREST        map[string]*item
@@ -60,6 +61,16 @@ type item struct {
 	props       map[string]extProp    // single-value extended properties by normalized id
 	exts        map[string]*extension // open extensions by lower-cased extension name
 	stampWrites int
+
+	joined    int64             // the mailbox change that put it in its collection: its delta entries are whole until then
+	snap      map[string]string // its properties as last rendered, JSON by name (see partial.go)
+	changedAt map[string]int64  // the mailbox change that last changed each property
+
+	series  *series // set on a series master (see series.go)
+	master  *item   // set on an exception or occurrence: its series master
+	index   int     // an exception's or occurrence's place in its series
+	virtual bool    // an occurrence, rendered from its master: written, it becomes an exception
+	trashed bool    // an event or contact in Deleted Items, out of its collection (see trash.go)
 
 	msg  *outlook.Message
 	ev   *outlook.Event
@@ -154,7 +165,7 @@ func (mb *mailbox) add(it *item, now time.Time) {
 	mb.items[it.id] = it
 	mb.byREST[it.rest] = it
 	mb.bump(it, now)
-	it.born = it.seq
+	it.born, it.joined = it.seq, it.seq
 	mb.emit("created", it)
 }
 
@@ -181,6 +192,7 @@ func (mb *mailbox) bump(it *item, now time.Time) {
 	it.seq = mb.seq
 	it.version++
 	it.modified = now
+	mb.recordChanges(it)
 }
 
 // emit tells onChange of a change: "created", "updated" or "deleted".
@@ -195,20 +207,37 @@ func (mb *mailbox) address() outlook.Address {
 	return outlook.Address{Name: or(mb.name, mb.upn), Email: mb.upn}
 }
 
-// remove deletes it and leaves a tombstone for delta.
+// remove deletes it for good and leaves a tombstone for delta. Deleting an occurrence or exception
+// cancels that one meeting of its series.
 func (mb *mailbox) remove(it *item) {
+	if it.master != nil {
+		mb.cancelOccurrence(it)
+		return
+	}
 	delete(mb.items, it.id)
 	delete(mb.byREST, it.rest)
-	mb.seq++
-	mb.removed = append(mb.removed, tombstone{coll: it.coll, id: it.id, rest: it.rest, seq: mb.seq})
+	mb.leave(it)
+	if it.series != nil {
+		mb.dropOccurrences(it)
+	}
 	mb.emit("deleted", it)
 }
 
-// find returns the item of kind k with id in either form.
+// leave records that it left its delta collection: a tombstone delta reports as @removed.
+func (mb *mailbox) leave(it *item) {
+	mb.seq++
+	mb.removed = append(mb.removed, tombstone{coll: it.coll, id: it.id, rest: it.rest, seq: mb.seq})
+}
+
+// find returns the item of kind k with id in either form; for an occurrence of a series, a virtual item
+// rendered from its master.
 func (mb *mailbox) find(id string, k outlook.Kind) *item {
 	it := mb.items[id]
 	if it == nil {
 		it = mb.byREST[id]
+	}
+	if it == nil && k == outlook.KindAppointment {
+		it = mb.occurrence(id)
 	}
 	if it == nil || it.kind != k {
 		return nil
@@ -255,8 +284,9 @@ func (it *item) changeKey() string {
 	return "CQAAABYAAAD" + base64.StdEncoding.EncodeToString(h[:21])
 }
 
-// lastModified is the item's lastModifiedDateTime as Graph renders it: UTC, whole seconds.
-func (it *item) lastModified() time.Time { return it.modified.UTC().Truncate(time.Second) }
+// lastModified is the item's lastModifiedDateTime as Graph renders it: UTC, to the second for a
+// message, to the 100 ns tick for the others (see timestamp).
+func (it *item) lastModified() time.Time { return timestampOf(it.kind, it.modified) }
 
 func (it *item) etag() string { return `W/"` + it.changeKey() + `"` }
 
@@ -304,7 +334,14 @@ func (it *item) setProp(id, value string) {
 	it.props[propKey(id)] = extProp{id: id, value: value}
 }
 
-// propKey normalizes an extended property id: Graph matches them case-insensitively.
+// propKey normalizes an extended property id, "String {GUID} Name X": the type and GUID match in any
+// case and spacing, the name only as it is spelled ("filtering the string name (Name) in the id of an
+// extended property is case-sensitive", singlevaluelegacyextendedproperty-get.md).
 func propKey(id string) string {
-	return strings.ToLower(strings.Join(strings.Fields(id), " "))
+	norm := strings.Join(strings.Fields(id), " ")
+	i := strings.Index(strings.ToLower(norm), " name ")
+	if i < 0 {
+		return strings.ToLower(norm) // the "String 0x…" tag form has no name
+	}
+	return strings.ToLower(norm[:i]) + " Name " + norm[i+len(" name "):]
 }

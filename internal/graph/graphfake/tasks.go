@@ -288,8 +288,8 @@ func renderTask(it *item) map[string]any {
 		"isReminderOn":         false,
 		"status":               t.Status,
 		"title":                t.Title,
-		"createdDateTime":      instant(it.created),
-		"lastModifiedDateTime": instant(it.modified),
+		"createdDateTime":      it.timestamp(it.created),
+		"lastModifiedDateTime": it.timestamp(it.modified),
 		"hasAttachments":       false,
 		"categories":           nonNil(t.Categories),
 		"id":                   it.id,
@@ -312,4 +312,34 @@ func (c *call) taskContext(it *item) string {
 func dueOn(t time.Time) *time.Time {
 	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return &d
+}
+
+// MoveTask simulates the user moving a task to another of their To Do lists. The task gets a new id:
+// "by default, this value changes when the item is moved from one list to another" (todotask.md). Its
+// title, categories, extensions and the rest go with it. The old list's delta reports the old id as
+// @removed, the new list's the task as new; the old id then answers 404. It returns the task as Task
+// would read it now, ID the new TaskItemID.
+func (s *Server) MoveTask(user, taskItemID, toListID string) outlook.Task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mb := s.mustMailbox(user)
+	it := mb.findAny(taskItemID)
+	if it == nil || it.kind != outlook.KindTask {
+		panic("graphfake: MoveTask: no task " + taskItemID + " in mailbox " + user)
+	}
+	if mb.list(toListID) == nil {
+		panic("graphfake: MoveTask: no task list " + toListID + " in mailbox " + user)
+	}
+	mb.leave(it)
+	mb.emit("deleted", it)
+	delete(mb.items, it.id)
+	delete(mb.byREST, it.rest)
+	it.id = mb.newID("task", "AAMkADU3")
+	it.rest = it.id
+	it.task.ListID, it.coll = toListID, "tasks:"+toListID
+	mb.items[it.id], mb.byREST[it.rest] = it, it
+	mb.bump(it, s.now().UTC())
+	it.joined = it.seq
+	mb.emit("created", it)
+	return it.taskValue()
 }

@@ -3,6 +3,7 @@ package graphfake_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -42,9 +43,26 @@ func TestTaskOpenExtension(t *testing.T) {
 	if n := f.srv.StampWrites(aliceID, task.ID); n != 2 {
 		t.Errorf("StampWrites = %d, want 2", n)
 	}
-	r = f.call(t, "GET", path+"/extensions/Microsoft.OutlookServices.OpenTypeExtension."+outlook.StampExtensionName, nil)
-	if r.str("crmId") != "act-8" {
+	// The create page gives an extension the id microsoft.graph.openTypeExtension.{name}
+	// (opentypeextension-post-opentypeextension.md); the get page shows Microsoft.OutlookServices.… for
+	// the same (opentypeextension-get.md). This server knows only the first, so a client must not
+	// depend on either: the name works everywhere.
+	r = f.call(t, "GET", path+"/extensions/microsoft.graph.openTypeExtension."+outlook.StampExtensionName, nil)
+	if r.str("crmId") != "act-8" || r.str("id") != "microsoft.graph.openTypeExtension."+outlook.StampExtensionName ||
+		r.str("extensionName") != outlook.StampExtensionName {
 		t.Errorf("extension by full id = %v", r.body)
+	}
+	wantStatus(t, f.call(t, "GET", path+"/extensions/Microsoft.OutlookServices.OpenTypeExtension."+outlook.StampExtensionName, nil), http.StatusNotFound)
+	for filter, want := range map[string]int{
+		"microsoft.graph.openTypeExtension." + outlook.StampExtensionName:           1,
+		"Microsoft.OutlookServices.OpenTypeExtension." + outlook.StampExtensionName: 0,
+		"Microsoft.Graph.OpenTypeExtension." + outlook.StampExtensionName:           0,
+		outlook.StampExtensionName: 0,
+	} {
+		r = f.call(t, "GET", path+"?$expand="+url.QueryEscape("extensions($filter=id eq '"+filter+"')"), nil)
+		if exts, _ := r.body["extensions"].([]any); len(exts) != want {
+			t.Errorf("$filter=id eq %q expands %v, want %d", filter, r.body["extensions"], want)
+		}
 	}
 
 	wantStatus(t, f.call(t, "DELETE", path+"/extensions/"+outlook.StampExtensionName, nil), http.StatusNoContent)
@@ -125,7 +143,8 @@ func TestDemo(t *testing.T) {
 	if len(events) != 1 || events[0]["isOrganizer"] != true || len(events[0]["attendees"].([]any)) != 2 || events[0]["iCalUId"] == "" {
 		t.Errorf("events = %v", events)
 	}
-	if contacts, _, _ := walk(t, f, "/users/"+alice+"/contacts/delta"); len(contacts) != 1 || contacts[0]["displayName"] != "Jonas Berg" {
+	folder := f.call(t, "GET", "/users/"+alice+"/contacts?$select=parentFolderId", nil).values()[0]["parentFolderId"].(string)
+	if contacts, _, _ := walk(t, f, "/users/"+alice+"/contactFolders/"+folder+"/contacts/delta"); len(contacts) != 1 || contacts[0]["displayName"] != "Jonas Berg" {
 		t.Errorf("contacts = %v", contacts)
 	}
 	lists := f.call(t, "GET", "/users/"+alice+"/todo/lists", nil).values()

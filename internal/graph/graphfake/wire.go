@@ -62,10 +62,6 @@ type itemBody struct {
 	Content     string `json:"content"`
 }
 
-func bodyJSON(content, contentType string) map[string]any {
-	return map[string]any{"contentType": or(contentType, "text"), "content": content}
-}
-
 // preview is Graph's bodyPreview: the body's first 255 characters of text.
 func preview(content, contentType string) string {
 	text := content

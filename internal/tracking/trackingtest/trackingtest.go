@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/config"
+	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/service"
 	"github.com/crmsync/crmsync/internal/store"
@@ -22,17 +23,29 @@ type Pipeline struct {
 	Fake *graphfake.Server
 }
 
-// Start runs the service on s until the test ends.
+// Start runs the service on s until the test ends, with a Graph client that sends a development token.
 func Start(t testing.TB, s *store.Store) Pipeline {
 	t.Helper()
-	ctx := context.Background()
 	fake, url := graphfake.Start(t)
+	return start(t, s, fake, service.Options{GraphURL: url, DevToken: "test"})
+}
+
+// StartWith runs the service on s until the test ends, with a Graph client of the test's making that
+// talks to fake (one that authenticates through a stand-in for Entra, say).
+func StartWith(t testing.TB, s *store.Store, fake *graphfake.Server, client *graph.Client) Pipeline {
+	t.Helper()
+	return start(t, s, fake, service.Options{Graph: client})
+}
+
+func start(t testing.TB, s *store.Store, fake *graphfake.Server, o service.Options) Pipeline {
+	t.Helper()
+	ctx := context.Background()
 	cfg, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(ctx, cfg, service.Options{Store: s, EncryptionKey: bytes.Repeat([]byte{1}, 32), GraphURL: url, DevToken: "test",
-		ManualSchedule: true})
+	o.Store, o.EncryptionKeys, o.ManualSchedule = s, [][]byte{bytes.Repeat([]byte{1}, 32)}, true
+	svc, err := service.New(ctx, cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}

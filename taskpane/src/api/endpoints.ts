@@ -7,6 +7,7 @@ import type {
   AccessLevels,
   Activity,
   AdminSettings,
+  AdminSettingsPatch,
   CrmRecord,
   Deployment,
   DeploymentCheck,
@@ -24,6 +25,7 @@ import type {
   RecordInput,
   SyncFilter,
   SyncFilterInput,
+  SyncFilterPreviewInput,
   TrackListItem,
   TrackState,
 } from './types.ts';
@@ -43,7 +45,7 @@ export interface ListOptions {
 
 /** The web app's calls. */
 export interface CrmEndpoints {
-  /** listRecords lists one type, optionally searched; sort=updated is sent for when the API offers it. */
+  /** listRecords lists one type, optionally searched, by name or the most recently updated first (sort=-updatedAt). */
   listRecords(type: string, opts?: ListOptions & { search?: string; sort?: RecordSort }): Promise<Page<CrmRecord>>;
   createRecord(type: string, input: RecordInput): Promise<CrmRecord>;
   /** updateRecord merges fields (null clears one) into the record at input.version; 409 when stale. */
@@ -72,14 +74,14 @@ export interface CrmEndpoints {
   replaceSyncFilter(id: string, input: SyncFilterInput): Promise<SyncFilter>;
   deleteSyncFilter(id: string): Promise<void>;
   /** previewSyncFilter counts what a filter picks for the caller now, with the first 25. */
-  previewSyncFilter(input: SyncFilterInput): Promise<FilterPreview>;
+  previewSyncFilter(input: SyncFilterPreviewInput): Promise<FilterPreview>;
 
   fieldMappings(itemKind?: string): Promise<Page<FieldMapping>>;
   putFieldMappings(changes: FieldMappingChange[]): Promise<Page<FieldMapping>>;
 
   adminSettings(): Promise<AdminSettings>;
   /** patchAdminSettings merges the members given and answers the whole settings. */
-  patchAdminSettings(patch: Partial<AdminSettings>): Promise<AdminSettings>;
+  patchAdminSettings(patch: AdminSettingsPatch): Promise<AdminSettings>;
   /** putAdminSettings replaces the settings: every member is required. */
   putAdminSettings(settings: AdminSettings): Promise<AdminSettings>;
   mailboxes(): Promise<Page<Mailbox>>;

@@ -1,7 +1,8 @@
-// The API's types against the JSON the Go response structs encode (fixtures.json, written by
-// internal/api's TestTypeScriptFixtures, which fails while it is stale). The real check is tsc's: each
-// agrees<…>(true) below compiles only when the fixture fits the type (npm run build runs tsc). The test
-// makes sure every fixture is checked and that the checks themselves catch a difference.
+// The API's types (generated from openapi.yaml) against the JSON the Go response structs encode
+// (fixtures.json, written by internal/api's TestTypeScriptFixtures, which fails while it is stale). The
+// real check is tsc's: each agrees<…>(true) below compiles only when the fixture fits the type (npm run
+// build runs tsc). The test makes sure every fixture is checked and that the checks themselves catch a
+// difference.
 
 import { describe, expect, it } from 'vitest';
 import { agrees, type Agrees, type Mismatch } from './conformance.ts';
@@ -11,9 +12,12 @@ import type {
   Activity,
   AdminSettings,
   CrmRecord,
+  Deployment,
+  DeploymentCheck,
   EntityType,
   FieldMapping,
   FieldSecurity,
+  FilterPreview,
   ItemTracking,
   Mailbox,
   Me,
@@ -26,6 +30,7 @@ import type {
   SyncFilter,
   SyncRequested,
   TenantNeverTrackList,
+  TrackListItem,
   TrackRequest,
 } from './types.ts';
 
@@ -40,15 +45,20 @@ const checks = {
   entityType: agrees<F['entityType'], EntityType>(true),
   entityTypes: agrees<F['entityTypes'], Page<EntityType>>(true),
   trackRequest: agrees<F['trackRequest'], TrackRequest>(true),
+  trackList: agrees<F['trackList'], Page<TrackListItem>>(true),
   itemTracking: agrees<F['itemTracking'], ItemTracking>(true),
   myOptions: agrees<F['myOptions'], MyOptions>(true),
   syncRequested: agrees<F['syncRequested'], SyncRequested>(true),
   offlinePage: agrees<F['offlinePage'], OfflinePage>(true),
   syncFilter: agrees<F['syncFilter'], SyncFilter>(true),
   syncFilters: agrees<F['syncFilters'], Page<SyncFilter>>(true),
+  filterPreview: agrees<F['filterPreview'], FilterPreview>(true),
   fieldMappings: agrees<F['fieldMappings'], Page<FieldMapping>>(true),
   adminSettings: agrees<F['adminSettings'], AdminSettings>(true),
   mailboxes: agrees<F['mailboxes'], Page<Mailbox>>(true),
+  myMailbox: agrees<F['myMailbox'], Mailbox>(true),
+  deployment: agrees<F['deployment'], Deployment>(true),
+  deployChecks: agrees<F['deployChecks'], DeploymentCheck>(true),
   fieldSecurity: agrees<F['fieldSecurity'], FieldSecurity>(true),
   accessLevels: agrees<F['accessLevels'], AccessLevels>(true),
   problem: agrees<F['problem'], Problem>(true),

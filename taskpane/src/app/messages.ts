@@ -112,7 +112,6 @@ export const t = {
     none: 'No tracked email, appointment or task regarding this record or with it as a party.',
     regarding: 'regarding',
     party: 'party',
-    partiesSoon: 'Activities with this record as a party show once crmsync offers them.',
     kinds: { email: 'Email', appointment: 'Appointment', task: 'Task' } as Record<string, string>,
   },
   activity: {
@@ -121,7 +120,9 @@ export const t = {
     parties: 'Parties',
     body: 'Body',
     trackedBy: 'Tracked by',
-    trackedWhen: 'Tracked',
+    /** who tracked it, and when: "you at 5 Dec 2026, 09:30". */
+    trackedByAt: (who: string, at: string) => `${who} at ${at}`,
+    inCrmSince: 'In the CRM since',
     you: 'you',
     anotherUser: (id: string) => `another user (${id.slice(0, 8)}…)`,
     notInCrm: 'not in CRM',
@@ -175,7 +176,6 @@ export const t = {
     never: 'never',
     noError: 'none',
     disabled: (why: string) => `Synchronization of your mailbox is off: ${why}`,
-    healthUnknown: 'Your mailbox health shows once crmsync offers it (GET /me/mailbox).',
     minimum: (n: number) => `Your organisation's minimum is ${n} minutes.`,
   },
   filters: {
@@ -206,7 +206,6 @@ export const t = {
     previewing: 'Counting…',
     previewCount: (n: number) => `This filter picks ${plural(n, 'record', 'records')} for you now.`,
     previewFirst: (n: number) => `The first ${n}:`,
-    previewUnavailable: 'The preview needs POST /sync-filters/preview, which this crmsync does not offer yet.',
     savedFilter: 'Saved.',
     activityTypes: { appointment: 'Appointment', task: 'Task' } as Record<string, string>,
   },
@@ -387,6 +386,5 @@ export const t = {
     checking: 'Checking…',
     ok: 'works',
     failed: 'fails',
-    unavailable: 'This crmsync does not offer its deployment values yet (GET /admin/deployment).',
   },
 } as const;

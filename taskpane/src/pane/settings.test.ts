@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../api.ts';
+import { ApiError, type MyOptionsInput } from '../api.ts';
 import { fakeApi, flush, mailbox, me } from '../testing/fakes.ts';
 import { $, destroyPane, root, setup as mountPane, usePane } from '../testing/pane.ts';
 
@@ -88,7 +88,7 @@ describe('the Settings view', () => {
   it('keeps what was typed when crmsync cannot be reached, and sends it again', async () => {
     let reachable = false;
     const api = fakeApi({
-      putOptions: vi.fn(async (o: { syncIntervalMinutes?: number | null; autoTrack?: string | null }) => {
+      putOptions: vi.fn(async (o: MyOptionsInput) => {
         if (!reachable) throw new ApiError({ status: 0, detail: 'crmsync cannot be reached', network: true, path: '/me/options', method: 'PUT' });
         return { syncIntervalMinutes: o.syncIntervalMinutes ?? 15, autoTrack: o.autoTrack ?? 'responses' };
       }),

@@ -50,6 +50,18 @@ function atMost(version: string, max: number[]): boolean {
   return true;
 }
 
+/** expiryOf reads a development token's exp claim in milliseconds; 0 (not kept) when it has none. */
+function expiryOf(token: string): number {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * installOfficeStandin defines win.Office and win.crmsyncStandin. It reads the selection from the
  * sandbox page framing it (win.parent.crmsyncSandbox); a page opened on its own has no item and signs in
@@ -133,6 +145,9 @@ export function installOfficeStandin(win: Window, fetchFn: typeof fetch = win.fe
     },
   };
 
+  // Office caches its SSO token per account; so does the stand-in, per demo user.
+  const ssoTokens = new Map<string, { token: string; expiresAt: number }>();
+
   const office = {
     onReady(cb?: (info: { host: string; platform: string }) => void): Promise<{ host: string; platform: string }> {
       const info = { host: 'Outlook', platform: 'OfficeOnline' };
@@ -149,9 +164,16 @@ export function installOfficeStandin(win: Window, fetchFn: typeof fetch = win.fe
       },
     },
     auth: {
-      /** getAccessToken gets a development token for the signed-in demo user, as Office SSO would. */
+      /**
+       * getAccessToken gets a development token for the signed-in demo user, as Office SSO would; like
+       * Office, it keeps the token until five minutes before it expires (the add-in asks each time).
+       */
       async getAccessToken(): Promise<string> {
         const user = host()?.user || defaultUser;
+        const kept = ssoTokens.get(user);
+        if (kept && Date.now() < kept.expiresAt - 5 * 60 * 1000) {
+          return kept.token;
+        }
         let res: Response;
         try {
           res = await fetchFn(`/dev/outlook/token?user=${encodeURIComponent(user)}`, {
@@ -165,6 +187,7 @@ export function installOfficeStandin(win: Window, fetchFn: typeof fetch = win.fe
         if (!res.ok || !body.token) {
           throw { code: 13001, name: 'SandboxSignIn', message: `the sandbox could not sign in ${user}: ${body.detail ?? `HTTP ${res.status}`}` };
         }
+        ssoTokens.set(user, { token: body.token, expiresAt: expiryOf(body.token) });
         return body.token;
       },
     },

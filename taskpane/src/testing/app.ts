@@ -103,11 +103,13 @@ export function me(over: Partial<Me> = {}): Me {
   return {
     userId: 'u-bob',
     tenantId: 't1',
+    tenantName: 'Contoso (demo)',
     upn: 'bob@contoso.test',
     displayName: 'Bob Kelly',
     roles: ['user'],
     syncMode: 'client',
     options: { syncIntervalMinutes: 15, autoTrack: 'responses' },
+    minSyncIntervalMinutes: 5,
     ...over,
   };
 }

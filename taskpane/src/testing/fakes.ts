@@ -1,7 +1,7 @@
 // Stand-ins for tests: a fake Office.js (set as globalThis.Office) and a fake API client.
 
 import { vi } from 'vitest';
-import type { ApiClient, CrmRecord, ItemTracking, Mailbox, Me, SyncRequested, TrackRequest } from '../api.ts';
+import type { Activity, ApiClient, CrmRecord, ItemTracking, Mailbox, Me, SyncRequested, TrackRequest } from '../api.ts';
 
 /** The open item a fake Office shows. */
 export interface FakeItemInit {
@@ -142,19 +142,50 @@ export function request(over: Partial<TrackRequest> = {}): TrackRequest {
     regarding: null,
     activity: null,
     record: null,
+    updatedAt: stamp,
     ...over,
   };
 }
 
-export const fabrikam: CrmRecord = { id: 'acc-1', type: 'account', name: 'Fabrikam, Inc.' };
-export const northwind: CrmRecord = { id: 'acc-2', type: 'account', name: 'Northwind Traders' };
-export const marco: CrmRecord = { id: 'con-1', type: 'contact', name: 'Marco Rossi' };
+/** The time every fake thing was made and last changed. */
+const stamp = '2026-03-01T09:00:00Z';
+
+/** crmRecord is a record as the API answers it, the members a test does not care about filled. */
+export function crmRecord(r: Pick<CrmRecord, 'id' | 'type' | 'name'> & Partial<CrmRecord>): CrmRecord {
+  return { ownerId: 'u1', fields: {}, version: 1, createdAt: stamp, updatedAt: stamp, ...r };
+}
+
+/** activity is an activity as the API answers it, the members a test does not care about filled. */
+export function activity(a: Pick<Activity, 'id' | 'type' | 'subject'> & Partial<Activity>): Activity {
+  return {
+    body: '',
+    start: null,
+    end: null,
+    due: null,
+    status: '',
+    direction: '',
+    ownerId: 'u1',
+    regarding: null,
+    parties: [],
+    internetMessageId: '',
+    conversationId: '',
+    links: [],
+    version: 1,
+    createdAt: stamp,
+    updatedAt: stamp,
+    ...a,
+  };
+}
+
+export const fabrikam = crmRecord({ id: 'acc-1', type: 'account', name: 'Fabrikam, Inc.' });
+export const northwind = crmRecord({ id: 'acc-2', type: 'account', name: 'Northwind Traders' });
+export const marco = crmRecord({ id: 'con-1', type: 'contact', name: 'Marco Rossi' });
 
 /** A done track request with an email activity regarding Fabrikam. */
 export function doneRequest(over: Partial<TrackRequest> = {}): TrackRequest {
   return request({
     state: 'done',
-    activity: {
+    activity: activity({
       id: 'act-1',
       type: 'email',
       subject: 'Spring order arrived late',
@@ -163,7 +194,7 @@ export function doneRequest(over: Partial<TrackRequest> = {}): TrackRequest {
         { role: 'from', address: 'marco.rossi@northwindtraders.test', name: 'Marco Rossi', record: { type: 'contact', id: marco.id } },
         { role: 'to', address: 'stranger@example.test', name: '', record: null },
       ],
-    },
+    }),
     ...over,
   });
 }
@@ -184,10 +215,13 @@ export function me(over: Partial<Me> = {}): Me {
   return {
     userId: 'u1',
     tenantId: 't1',
+    tenantName: 'Contoso (demo)',
     upn: 'alice@contoso.test',
+    displayName: 'Alice Johnson',
     roles: ['user'],
     syncMode: 'client',
     options: { syncIntervalMinutes: 15, autoTrack: 'responses' },
+    minSyncIntervalMinutes: 5,
     ...over,
   };
 }

@@ -21,8 +21,9 @@ const email = {
     { role: 'to', address: 'bob@contoso.test', name: 'Bob Kelly', record: null },
   ],
   links: [
-    { userId: 'u-bob', itemId: 'AAMk1' },
-    { userId: 'u-alice-0000', itemId: 'AAMk2' },
+    { userId: 'u-bob', itemId: 'AAMk1', userName: 'Bob Kelly', reason: 'tracked', trackedAt: '2026-12-06T04:27:00Z' },
+    { userId: 'u-alice-0000', itemId: 'AAMk2', userName: 'Alice Johnson', reason: 'auto', trackedAt: '2026-12-06T05:00:00Z' },
+    { userId: 'u-carol-0000', itemId: 'AAMk3', userName: 'Carol', reason: 'filter', trackedAt: '2026-12-06T06:00:00Z' },
   ],
   createdAt: '2026-12-06T04:27:00Z',
 };
@@ -45,7 +46,10 @@ describe('the activity screen', () => {
     expect(body.textContent).toContain('Before we sign\nthe contract');
     expect(body.querySelector('script')).toBeNull();
     const facts = q(m.root, 'activity-facts').textContent!;
-    expect(facts).toContain('Tracked byyou, another user (u-alice-…)');
+    const trackers = all(m.root, 'tracker').map((li) => li.textContent);
+    expect(trackers).toHaveLength(2); // carol's copy came from a filter: not tracked
+    expect(trackers[0]).toMatch(/^you at .*2026/);
+    expect(trackers[1]).toMatch(/^Alice Johnson at .*2026/);
     expect(facts).toContain('Received');
   });
 

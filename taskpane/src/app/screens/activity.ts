@@ -68,9 +68,24 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
     if (a.due) facts.push([t.activity.due, when(a.due)]);
     if (a.status) facts.push([t.activity.status, a.status]);
     if (a.direction) facts.push([t.activity.directionLabel, t.activity.direction[a.direction] ?? a.direction]);
-    const trackers = (a.links ?? []).map((l) => (l.userId === deps.me.userId ? t.activity.you : t.activity.anotherUser(l.userId)));
-    if (trackers.length) facts.push([t.activity.trackedBy, [...new Set(trackers)].join(', ')]);
-    if (a.createdAt) facts.push([t.activity.trackedWhen, when(a.createdAt)]);
+    // Who tracked it and when; an item a synchronization filter pushed to Outlook was not tracked.
+    const tracked = (a.links ?? []).filter((l) => l.reason !== 'filter');
+    if (tracked.length)
+      facts.push([
+        t.activity.trackedBy,
+        h(
+          'ul',
+          { class: 'trackers', role: 'list' },
+          tracked.map((l) =>
+            h(
+              'li',
+              { 'data-testid': 'tracker' },
+              t.activity.trackedByAt(l.userId === deps.me.userId ? t.activity.you : l.userName || t.activity.anotherUser(l.userId), when(l.trackedAt)),
+            ),
+          ),
+        ),
+      ]);
+    if (a.createdAt) facts.push([t.activity.inCrmSince, when(a.createdAt)]);
     const body = bodyText(a.body);
     replace(
       root,

@@ -57,15 +57,17 @@ export function mountBuilder(root: HTMLElement, conditions: ConditionGroup | und
 
   function leafValue(l: Leaf): Comparison {
     const kind = offered.find((f) => f.name === l.field)?.kind ?? 'text';
-    if (valueless.has(l.op)) return { field: l.field, op: l.op };
+    // The operator as chosen ('' before one is): the API names a wrong one on its row.
+    const op = l.op as Comparison['op'];
+    if (valueless.has(l.op)) return { field: l.field, op };
     if (l.op === 'in') {
       const values = l.text
         .split('\n')
         .map((s) => s.trim())
         .filter(Boolean);
-      return { field: l.field, op: l.op, value: values.map((v) => toValue(kind, v)) };
+      return { field: l.field, op, value: values.map((v) => toValue(kind, v)) };
     }
-    return { field: l.field, op: l.op, value: toValue(kind, l.text) };
+    return { field: l.field, op, value: toValue(kind, l.text) };
   }
 
   function value(n: Group): ConditionGroup {

@@ -2,7 +2,7 @@
 // the direction drawn as an arrow; fixed fields locked with the reason, fields the user's field security
 // hides marked. Every user reads it (#/fields); CRM.Admin changes directions (#/admin/fields).
 
-import type { Direction, EntityType, FieldMapping } from '../../api.ts';
+import type { Direction, EntityType, FieldMapping, FieldMappingChange } from '../../api.ts';
 import { h, replace } from '../dom.ts';
 import { t } from '../messages.ts';
 import type { Screen, ScreenDeps } from '../screen.ts';
@@ -142,7 +142,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
       .filter(([k, d]) => saved.get(k) !== d)
       .map(([k, direction]) => {
         const [itemKind, crmField] = k.split('/');
-        return { itemKind, crmField, direction };
+        return { itemKind: itemKind as FieldMappingChange['itemKind'], crmField, direction };
       });
     if (changes.length === 0) {
       setStatus(status, t.fields.saved, 'done');

@@ -82,7 +82,7 @@ export function operatorsFor(kind: FieldKind): string[] {
 }
 
 /** toValue converts one typed value into the language's: a number, true/false, a time in UTC, or the text. */
-export function toValue(kind: FieldKind, raw: string): unknown {
+export function toValue(kind: FieldKind, raw: string): string | number | boolean {
   const s = raw.trim();
   switch (kind) {
     case 'number': {

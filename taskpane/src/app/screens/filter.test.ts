@@ -133,7 +133,7 @@ describe('the filter editor', () => {
     expect(q(m.root, 'error-name').textContent).toBe('is required');
   });
 
-  it('previews how many and which records the filter picks, or says the preview is not there yet', async () => {
+  it('previews how many and which records the filter picks, and shows why it cannot', async () => {
     m = mountScreen(filter, '#/filters/f1', {
       routes: { 'GET /sync-filters/f1': mine, 'POST /sync-filters/preview': { count: 2, items: [{ id: 'c1', type: 'contact', name: 'Dana Whitfield' }] } },
     });
@@ -143,14 +143,19 @@ describe('the filter editor', () => {
     expect(m.server.called('POST /sync-filters/preview')[0].body).toMatchObject({ recordType: 'contact', conditions });
     expect(q(m.root, 'preview-count').textContent).toBe('This filter picks 2 records for you now.');
     expect(all(m.root, 'preview-item')[0].querySelector('a')!.getAttribute('href')).toBe('#/records/contact/c1');
+    // An appointment filter's items are activities: they open on the activity's page.
+    m.server.on('POST /sync-filters/preview', () => ({ count: 1, items: [{ id: 'ap1', type: 'appointment', name: 'Quarterly review' }] }));
+    q(m.root, 'preview-filter').click();
+    await settle();
+    expect(all(m.root, 'preview-item')[0].querySelector('a')!.getAttribute('href')).toBe('#/activities/ap1');
     m.server.on('POST /sync-filters/preview', problem(422, 'bad', [{ field: '/conditions/and/0/op', message: 'must be one of eq, ne' }]));
     q(m.root, 'preview-filter').click();
     await settle();
     expect(rows()[0].querySelector('.field-error')!.textContent).toBe('must be one of eq, ne');
-    m.server.on('POST /sync-filters/preview', problem(405, 'POST is not allowed here', undefined, 'method-not-allowed'));
+    m.server.on('POST /sync-filters/preview', problem(403, 'a system filter applies to everyone: previewing one needs the CRM.Admin role'));
     q(m.root, 'preview-filter').click();
     await settle();
-    expect(q(m.root, 'preview-unavailable')).toBeTruthy();
+    expect(q(m.root, 'preview').textContent).toContain('CRM.Admin');
   });
 
   it('shows a system filter read-only to a user', async () => {

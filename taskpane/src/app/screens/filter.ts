@@ -114,7 +114,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
     );
     const title = creating ? (system ? t.filters.newSystemTitle : t.filters.newTitle) : t.filters.editTitle(filter?.name ?? '');
     replace(root, pageHead(title, h('a', { href: listHash, class: 'button subtle' }, t.common.cancel)), form);
-    const builder: Builder = mountBuilder(builderBox, start.conditions, filterFields(start.recordType, types), () => undefined);
+    const builder: Builder = mountBuilder(builderBox, start.conditions ?? undefined, filterFields(start.recordType, types), () => undefined);
 
     const body = (): SyncFilterInput => ({
       name: name.value.trim(),
@@ -151,11 +151,6 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         answer = await deps.api.previewSyncFilter(body());
       } catch (e) {
         if (destroyed) return;
-        const missing = problemKind(e) === 'notFound' || (e as { status?: number }).status === 405;
-        if (missing) {
-          replace(preview, h('p', { class: 'hint', 'data-testid': 'preview-unavailable' }, t.filters.previewUnavailable));
-          return;
-        }
         const rest = showFieldErrors(form, e, rowOf);
         replace(
           preview,
@@ -171,7 +166,14 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         h(
           'ul',
           { class: 'preview-items', role: 'list' },
-          answer.items.map((r) => h('li', { 'data-testid': 'preview-item' }, h('a', { href: href('records', r.type, r.id) }, r.name))),
+          // An appointment or task filter previews activities, each in a record's shape.
+          answer.items.map((r) =>
+            h(
+              'li',
+              { 'data-testid': 'preview-item' },
+              h('a', { href: (activityTypes as readonly string[]).includes(r.type) ? href('activities', r.id) : href('records', r.type, r.id) }, r.name),
+            ),
+          ),
         ),
       );
     }

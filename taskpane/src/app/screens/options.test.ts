@@ -60,10 +60,14 @@ describe('personal options', () => {
     expect(health).toContain('Last errorMicrosoft Graph answered 503');
   });
 
-  it('says the health shows later on a crmsync without /me/mailbox', async () => {
-    m = mountScreen(options, '#/options');
+  it('shows the problem when the health cannot be read, and reads it again', async () => {
+    m = mountScreen(options, '#/options', { routes: { 'GET /me/mailbox': problem(503, 'the database does not answer') } });
     await settle();
-    expect(q(m.root, 'my-mailbox').textContent).toContain('shows once crmsync offers it');
+    expect(q(m.root, 'my-mailbox').querySelector('[data-testid="problem"]')).toBeTruthy();
+    m.server.on('GET /me/mailbox', () => mailbox);
+    q<HTMLButtonElement>(m.root, 'retry').click();
+    await settle();
+    expect(q(m.root, 'my-mailbox').textContent).toContain('Items in7');
   });
 
   it('synchronizes now in client mode, and has no button in server mode', async () => {

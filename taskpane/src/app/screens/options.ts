@@ -2,7 +2,7 @@
 // (the form the taskpane's Settings shares), Synchronize now in client mode, and the mailbox's own health:
 // last and next synchronization, items in and out, the last error in words. #/options
 
-import { ApiError, type Mailbox } from '../../api.ts';
+import type { Mailbox } from '../../api.ts';
 import { clock } from '../../clock.ts';
 import { mountOptionsForm } from '../../options.ts';
 import { h, replace, when } from '../dom.ts';
@@ -85,11 +85,10 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
       );
     } catch (e) {
       if (destroyed) return;
-      const missing = e instanceof ApiError && (e.status === 404 || e.status === 405);
       replace(
         health,
         h('h2', { id: 'mailbox-title' }, t.options.mailbox),
-        missing ? h('p', { class: 'hint' }, t.options.healthUnknown) : problemView(e, deps, () => void readHealth()),
+        problemView(e, deps, () => void readHealth()),
       );
     }
   }

@@ -36,7 +36,7 @@ export function toInput(f: EntityField, v: unknown): string {
 }
 
 /** fromInput turns what a control holds into the API's value; null for an empty control. */
-export function fromInput(f: EntityField, s: string): unknown {
+export function fromInput(f: EntityField, s: string): FieldInput {
   const v = s.trim();
   if (v === '') return null;
   switch (f.kind) {
@@ -116,9 +116,18 @@ export function fieldControls(type: EntityType, record: CrmRecord | null): HTMLE
   return out;
 }
 
+/** A field's value as a form sends it: the API's value, or null to clear it. */
+export type FieldInput = string | number | boolean | null;
+
+/** What a record form holds: the name (when it is typed) and the fields' values. */
+export interface FormValues {
+  name?: string;
+  fields: Record<string, FieldInput>;
+}
+
 /** formValues reads what the user may change: the name (when it is typed) and the editable fields. */
-export function formValues(form: HTMLElement, type: EntityType, record: CrmRecord | null): { name?: string; fields: Record<string, unknown> } {
-  const fields: Record<string, unknown> = {};
+export function formValues(form: HTMLElement, type: EntityType, record: CrmRecord | null): FormValues {
+  const fields: Record<string, FieldInput> = {};
   for (const f of type.fields) {
     if (fieldMode(f, record) !== 'edit') continue;
     const c = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${f.name}"]`);
@@ -129,19 +138,15 @@ export function formValues(form: HTMLElement, type: EntityType, record: CrmRecor
 }
 
 /** changes is what a save sends: the name if changed, and each field whose value differs (null clears it). */
-export function changes(
-  type: EntityType,
-  record: CrmRecord,
-  now: { name?: string; fields: Record<string, unknown> },
-): { name?: string; fields: Record<string, unknown> } {
-  const fields: Record<string, unknown> = {};
+export function changes(type: EntityType, record: CrmRecord, now: FormValues): FormValues {
+  const fields: Record<string, FieldInput> = {};
   for (const [k, v] of Object.entries(now.fields)) {
     const before = record.fields?.[k] ?? null;
     const f = type.fields.find((x) => x.name === k);
     const same = f ? toInput(f, before) === toInput(f, v) : before === v;
     if (!same) fields[k] = v;
   }
-  const out: { name?: string; fields: Record<string, unknown> } = { fields };
+  const out: FormValues = { fields };
   if (now.name !== undefined && now.name !== record.name) out.name = now.name;
   return out;
 }

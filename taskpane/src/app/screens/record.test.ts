@@ -11,6 +11,7 @@ const account = {
   ownerId: 'u-bob',
   fields: { email: 'info@fabrikam.test', phone: '+1 425 555 0100', rating: 'a' },
   version: 3,
+  createdAt: '2026-02-01T00:00:00Z',
   updatedAt: '2026-03-01T00:00:00Z',
 };
 const noActivities = { items: [], nextCursor: '' };
@@ -189,19 +190,19 @@ describe('the record screen', () => {
 
 describe('the timeline', () => {
   const act = (id: string, createdAt: string, over: object = {}) => ({ id, type: 'email', subject: id, createdAt, regarding: null, parties: [], ...over });
-  it('merges what regards the record and where it is a party, newest first, dropping the rest', async () => {
+  it('merges what regards the record and where it is a party, newest first, once each', async () => {
+    const both = act('both', '2026-01-01T00:00:00Z', {
+      regarding: { type: 'account', id: 'a1', name: 'Fabrikam' },
+      parties: [{ role: 'to', address: 'y', name: '', record: { type: 'account', id: 'a1' } }],
+    });
     m = mountScreen(record, '#/records/account/a1', {
       routes: {
         'GET /records/account/a1': account,
         'GET /activities': (req) =>
           req.query.get('regarding') === 'account:a1'
-            ? { items: [act('about', '2026-01-02T00:00:00Z', { regarding: { type: 'account', id: 'a1', name: 'Fabrikam' } })], nextCursor: '' }
+            ? { items: [act('about', '2026-01-02T00:00:00Z', { regarding: { type: 'account', id: 'a1', name: 'Fabrikam' } }), both], nextCursor: '' }
             : {
-                // an API without ?party= answers every activity: only those with the record as a party stay
-                items: [
-                  act('party', '2026-01-03T00:00:00Z', { parties: [{ role: 'from', address: 'x', name: '', record: { type: 'account', id: 'a1' } }] }),
-                  act('other', '2026-01-04T00:00:00Z'),
-                ],
+                items: [act('party', '2026-01-03T00:00:00Z', { parties: [{ role: 'from', address: 'x', name: '', record: { type: 'account', id: 'a1' } }] }), both],
                 nextCursor: '',
               },
       },
@@ -209,7 +210,7 @@ describe('the timeline', () => {
     await settle();
     expect(m.server.called('GET /activities').map((c) => c.query.get('party') ?? c.query.get('regarding'))).toEqual(['account:a1', 'account:a1']);
     const items = all(m.root, 'timeline-item');
-    expect(items.map((i) => i.dataset.id)).toEqual(['party', 'about']);
+    expect(items.map((i) => i.dataset.id)).toEqual(['party', 'about', 'both']);
     expect(items[0].querySelector('a')!.getAttribute('href')).toBe('#/activities/party');
   });
 });

@@ -8,7 +8,7 @@ import { t } from '../messages.ts';
 import { href } from '../router.ts';
 import type { Screen, ScreenDeps } from '../screen.ts';
 import { emptyView, load, pageHead, problemKind, problemText, problemView, setStatus, showFieldErrors, statusLine } from '../ui.ts';
-import { changes, fieldControls, fieldOfError, formValues } from './record-fields.ts';
+import { changes, fieldControls, fieldOfError, formValues, type FieldInput } from './record-fields.ts';
 import { mountTimeline } from './timeline.ts';
 
 /** mount shows the route's record, or a form for a new one. */
@@ -169,6 +169,6 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
 }
 
 /** stripNulls leaves out the fields left empty in a new record. */
-function stripNulls(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
+function stripNulls(fields: Record<string, FieldInput>): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string | number | boolean] => e[1] !== null));
 }

@@ -27,11 +27,7 @@ export function newestFirst(a: Activity, b: Activity): number {
   return (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
 }
 
-/**
- * mountTimeline lists a record's activities in root. Party activities are kept only when the record is
- * among their parties, so an API that does not yet know ?party= (and answers every activity) adds nothing
- * wrong.
- */
+/** mountTimeline lists a record's activities in root: those regarding it and those with it as a party, once each. */
 export function mountTimeline(root: HTMLElement, deps: Pick<ScreenDeps, 'api' | 'signIn'>, ref: RecordRef): { destroy(): void } {
   let destroyed = false;
   const key = `${ref.type}:${ref.id}`;
@@ -48,7 +44,7 @@ export function mountTimeline(root: HTMLElement, deps: Pick<ScreenDeps, 'api' | 
     try {
       [regarding, party] = await Promise.all([
         want(regardingNext) ? deps.api.activities({ regarding: key, limit: pageSize, cursor: regardingNext || undefined }) : null,
-        want(partyNext) ? deps.api.activities({ party: key, limit: pageSize, cursor: partyNext || undefined }).catch(() => null) : null,
+        want(partyNext) ? deps.api.activities({ party: key, limit: pageSize, cursor: partyNext || undefined }) : null,
       ]);
     } catch (e) {
       if (!destroyed)
@@ -60,7 +56,7 @@ export function mountTimeline(root: HTMLElement, deps: Pick<ScreenDeps, 'api' | 
     }
     if (destroyed) return;
     for (const a of regarding?.items ?? []) seen.set(a.id, a);
-    for (const a of party?.items ?? []) if (isParty(a, ref)) seen.set(a.id, a);
+    for (const a of party?.items ?? []) seen.set(a.id, a);
     regardingNext = regarding?.nextCursor || undefined;
     partyNext = party?.nextCursor || undefined;
     render();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { all, me, mountScreen, q, settle, type Mounted } from '../../../testing/app.ts';
+import { all, me, mountScreen, problem, q, settle, type Mounted } from '../../../testing/app.ts';
 import * as deployment from './deployment.ts';
 
 let m: Mounted | undefined;
@@ -43,9 +43,9 @@ describe('deployment', () => {
     expect(all(m.root, 'check-result')[1].textContent).toContain('invalid client secret');
   });
 
-  it('says the values are not offered yet, and still links the XML manifest', async () => {
-    m = mountScreen(deployment, '#/admin/deployment', { me: admin });
+  it('shows the problem of a refused request', async () => {
+    m = mountScreen(deployment, '#/admin/deployment', { me: admin, routes: { 'GET /admin/deployment': problem(403, 'this needs the CRM.Admin role') } });
     await settle();
-    expect(q(m.root, 'deployment-unavailable').querySelector('a')!.getAttribute('href')).toBe('/manifest.xml');
+    expect(q(m.root, 'problem').dataset.kind).toBe('forbidden');
   });
 });

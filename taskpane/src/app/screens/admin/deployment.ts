@@ -2,7 +2,7 @@
 // to download, the Application ID URI, the redirect URIs, the Graph permissions for the current mode — and a
 // check of the public URL and Graph credentials. #/admin/deployment
 
-import { ApiError, type Deployment, type DeploymentCheck } from '../../../api.ts';
+import type { Deployment, DeploymentCheck } from '../../../api.ts';
 import { h, replace } from '../../dom.ts';
 import { t } from '../../messages.ts';
 import type { Screen, ScreenDeps } from '../../screen.ts';
@@ -19,20 +19,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
     try {
       d = await deps.api.deployment();
     } catch (e) {
-      if (destroyed) return;
-      const missing = e instanceof ApiError && (e.status === 404 || e.status === 405);
-      // Without the endpoint, the XML manifest is still where it always was.
-      replace(
-        body,
-        missing
-          ? h(
-              'div',
-              { 'data-testid': 'deployment-unavailable' },
-              h('p', { class: 'hint' }, t.deployment.unavailable),
-              h('p', null, h('a', { href: '/manifest.xml', download: 'manifest.xml' }, t.deployment.xml)),
-            )
-          : problemView(e, deps, () => void read()),
-      );
+      if (!destroyed) replace(body, problemView(e, deps, () => void read()));
       return;
     }
     if (destroyed) return;
@@ -72,21 +59,25 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         { class: 'card', 'aria-labelledby': 'permissions-title' },
         h('h2', { id: 'permissions-title' }, t.deployment.permissions),
         h(
-          'table',
-          { class: 'table' },
+          'div',
+          { class: 'table-scroll' },
           h(
-            'thead',
-            null,
+            'table',
+            { class: 'table' },
             h(
-              'tr',
+              'thead',
               null,
-              [t.deployment.permission, t.deployment.type, t.deployment.why].map((c) => h('th', { scope: 'col' }, c)),
+              h(
+                'tr',
+                null,
+                [t.deployment.permission, t.deployment.type, t.deployment.why].map((c) => h('th', { scope: 'col' }, c)),
+              ),
             ),
-          ),
-          h(
-            'tbody',
-            null,
-            d.graphPermissions.map((p) => h('tr', null, h('td', null, h('code', null, p.name)), h('td', null, p.type), h('td', null, p.why))),
+            h(
+              'tbody',
+              null,
+              d.graphPermissions.map((p) => h('tr', null, h('td', null, h('code', null, p.name)), h('td', null, p.type), h('td', null, p.why))),
+            ),
           ),
         ),
       ),

@@ -124,7 +124,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
             onclick: async () => {
               const items: AccessLevel[] = [...stored].map(([k, level]) => {
                 const [role, recordType, operation] = k.split('|');
-                return { role, recordType, operation: operation as Operation, level };
+                return { role: role as AccessLevel['role'], recordType, operation: operation as Operation, level };
               });
               setStatus(status, t.common.saving, 'busy');
               try {
@@ -160,7 +160,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
         'aria-label': `${role}, ${label(type, field)}, ${t.security.operations[what]}`,
         'data-testid': `grant-${role}-${type}-${field}-${what}`,
         onchange: (e: Event) => {
-          const p = grants.get(key) ?? { role, recordType: type, field, read: false, create: false, update: false };
+          const p = grants.get(key) ?? { role: role as FieldPermission['role'], recordType: type, field, read: false, create: false, update: false };
           p[what] = (e.target as HTMLInputElement).checked;
           grants.set(key, p);
           dirtyFields = true;

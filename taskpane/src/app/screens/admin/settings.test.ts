@@ -30,22 +30,6 @@ describe('admin settings', () => {
     expect(m.screen!.dirty!()).toBe(false);
   });
 
-  it('replaces them whole on a crmsync without PATCH', async () => {
-    m = mountScreen(settings, '#/admin/settings', {
-      me: admin,
-      routes: {
-        'GET /admin/settings': current,
-        'PATCH /admin/settings': problem(405, 'PATCH is not allowed here', undefined, 'method-not-allowed'),
-        'PUT /admin/settings': (req) => req.body as object,
-      },
-    });
-    await settle();
-    q<HTMLInputElement>(m.root, 'untrackDeletes').click();
-    submit(form());
-    await settle();
-    expect(m.server.called('PUT /admin/settings')[0].body).toEqual({ ...current, untrackDeletes: true });
-  });
-
   it('shows a refused value beside its field', async () => {
     m = mountScreen(settings, '#/admin/settings', {
       me: admin,

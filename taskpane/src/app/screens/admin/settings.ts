@@ -2,7 +2,7 @@
 // users), the default automatic tracking, the minimum interval, tracking sent items and whether Untrack
 // deletes. Saved as a merge (PATCH /admin/settings) of what changed. #/admin/settings
 
-import { ApiError, type AdminSettings } from '../../../api.ts';
+import type { AdminSettings, AutoTrack } from '../../../api.ts';
 import { autoTrackOptions } from '../../../options.ts';
 import { h, replace, uid } from '../../dom.ts';
 import { autoTrackText, t } from '../../messages.ts';
@@ -94,7 +94,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
 
     read = () => ({
       syncMode: form.querySelector<HTMLInputElement>('[name="syncMode"]:checked')?.value === 'server' ? 'server' : 'client',
-      defaultAutoTrack: autoTrack.value,
+      defaultAutoTrack: autoTrack.value as AutoTrack,
       minSyncIntervalMinutes: Number(min.value),
       trackSentItems: form.querySelector<HTMLInputElement>('[name="trackSentItems"]')!.checked,
       untrackDeletes: form.querySelector<HTMLInputElement>('[name="untrackDeletes"]')!.checked,
@@ -107,14 +107,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
       const patch = diff(saved, now);
       setStatus(status, t.common.saving, 'busy');
       try {
-        let answer: AdminSettings;
-        try {
-          answer = await deps.api.patchAdminSettings(patch);
-        } catch (e) {
-          // A crmsync without PATCH (405) takes the whole settings with PUT.
-          if (!(e instanceof ApiError && e.status === 405)) throw e;
-          answer = await deps.api.putAdminSettings(now);
-        }
+        const answer = await deps.api.patchAdminSettings(patch);
         if (destroyed) return;
         saved = answer;
         setStatus(status, t.common.saved, 'done');
