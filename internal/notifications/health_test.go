@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
+	"github.com/crmsync/crmsync/internal/graph/notification"
 	"github.com/crmsync/crmsync/internal/notifications"
 	"github.com/crmsync/crmsync/internal/store"
 )
@@ -30,10 +31,10 @@ func TestRenewalFailureFallsBackToPolling(t *testing.T) {
 			t.Fatalf("next full pass %s after the last, want the backstop %s", m.NextSyncAt.Sub(*m.LastSuccessAt), notifications.DefaultBackstop)
 		}
 
-		// Two days on, the subscriptions are due for renewal, and Graph refuses to renew.
+		// Days on, the subscriptions are due for renewal, and Graph refuses to renew.
 		w.fake.InjectFault("PATCH /subscriptions/{subscription}", graphfake.Fault{Status: http.StatusForbidden, Code: "ExtensionError",
 			Message: "Operation: Update; Exception: [Status Code: Forbidden; Reason: Access is denied.]"})
-		later := func() time.Time { return time.Now().Add(50 * time.Hour) }
+		later := func() time.Time { return time.Now().Add(notifications.RenewEvery(notification.KindMessages) + time.Hour) }
 		open := func(ctx context.Context, tenantID, objectID, assertion string) (notifications.Subscriber, error) {
 			return w.svc.Graph.Mailbox(graph.User{TenantID: tenantID, ObjectID: objectID, Assertion: assertion})
 		}
