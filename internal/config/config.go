@@ -58,9 +58,9 @@ type Config struct {
 	BackstopInterval time.Duration
 }
 
-// MaxBackstopInterval is the longest backstop: a change-notification subscription's life (Graph's
-// 4,230 minutes for Outlook resources, less the half hour crmsync asks less), so that a mailbox passes
-// before a subscription that could not be renewed has ended.
+// MaxBackstopInterval is the longest backstop: the shortest change-notification subscription's life
+// (Graph's 4,230 minutes for To Do tasks, 10,080 for mail, events and contacts, less the half hour
+// crmsync asks less), so that a mailbox passes before a subscription that could not be renewed has ended.
 const MaxBackstopInterval = 4200 * time.Minute
 
 // Local reports whether this is local mode: no production identity is configured, so the service runs

@@ -34,7 +34,9 @@ func TestRenewalFailureFallsBackToPolling(t *testing.T) {
 		// Days on, the subscriptions are due for renewal, and Graph refuses to renew.
 		w.fake.InjectFault("PATCH /subscriptions/{subscription}", graphfake.Fault{Status: http.StatusForbidden, Code: "ExtensionError",
 			Message: "Operation: Update; Exception: [Status Code: Forbidden; Reason: Access is denied.]"})
-		later := func() time.Time { return time.Now().Add(notifications.RenewEvery(notification.KindMessages) + time.Hour) }
+		later := func() time.Time {
+			return time.Now().Add(notifications.RenewEvery(notification.KindMessages) + time.Hour)
+		}
 		open := func(ctx context.Context, tenantID, objectID, assertion string) (notifications.Subscriber, error) {
 			return w.svc.Graph.Mailbox(graph.User{TenantID: tenantID, ObjectID: objectID, Assertion: assertion})
 		}
