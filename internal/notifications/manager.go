@@ -37,9 +37,9 @@ type Subscriber interface {
 // (client mode), with the app's own permissions otherwise.
 type OpenSubscriber func(ctx context.Context, tenantID, objectID, assertion string) (Subscriber, error)
 
-// Assertions gives the user's kept token, sealed, for acting on their behalf (the synchronization's:
-// store.TakeSyncAssertion with keep set).
-const assertionPurpose = "sync:user-assertion"
+// assertionPurpose is what the user's kept token is sealed for: the synchronization's, taken with
+// store.TakeSyncAssertion and keep set, so that subscriptions act on the user's behalf too.
+const assertionPurpose = store.PurposeSyncAssertion
 
 // retryFailing is how long a subscription that could not be made or kept waits before the next try;
 // the mailbox polls at its user's interval meanwhile.

@@ -13,6 +13,7 @@ import (
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/graph/notification"
 	"github.com/crmsync/crmsync/internal/notifications"
+	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/service"
 	"github.com/crmsync/crmsync/internal/store"
 )
@@ -142,6 +143,61 @@ func TestReplicasSubscribeOnce(t *testing.T) {
 		w.waitFor("no subscription job", func() bool { return w.jobs("sync_subscriptions", "") == w.jobs("sync_subscriptions", "completed") })
 		if got, want := w.graphIDs(), w.heldIDs(); !slices.Equal(got, want) {
 			t.Fatalf("Graph holds %v, crmsync %v", got, want)
+		}
+	})
+}
+
+// To Do tasks can be subscribed to with delegated permissions only: in client mode a mailbox is
+// subscribed, To Do included, while its user's token is at hand; without it the subscriptions wait for
+// the user, the health says so, and the mailbox polls.
+func TestToDoIsSubscribedOnlyWithTheUsersToken(t *testing.T) {
+	each(t, func(t *testing.T, db database) {
+		w := newWorld(t, db, false)
+		if err := w.store.UpdateTenantSettings(w.ctx, w.tenant.ID, crm.SyncModeClient, w.tenant.Settings); err != nil {
+			t.Fatal(err)
+		}
+		w.schedule() // the mailbox's row
+		box, err := secretbox.New(w.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// No token yet: the subscriptions wait for the user.
+		if _, err := w.manager(true).Reconcile(w.ctx, w.tenant.ID, w.alice.ID); err != nil {
+			t.Fatal(err)
+		}
+		if mb := w.mailbox(); mb.Notifications.State != store.SubscriptionFailing || !strings.Contains(mb.Notifications.Reason, "waiting for the user") ||
+			mb.Notifications.Polling != "interval" || len(w.graphIDs()) != 0 {
+			t.Fatalf("without a token: health %+v, Graph holds %v", mb.Notifications, w.graphIDs())
+		}
+		// The add-in asks for a pass with the user's token: the mailbox is subscribed, To Do included.
+		sealed := box.Seal([]byte("alice's token"), store.PurposeSyncAssertion)
+		if err := w.store.InTx(w.ctx, func(tx *store.Tx) error {
+			_, err := tx.RequestSync(w.ctx, w.tenant.ID, w.alice.ID, sealed, time.Now().Add(time.Hour))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		open := func(ctx context.Context, tenantID, objectID, assertion string) (notifications.Subscriber, error) {
+			return w.svc.Graph.Mailbox(graph.User{TenantID: tenantID, ObjectID: objectID, Assertion: assertion})
+		}
+		m := notifications.NewManager(w.store, open, box, notifications.Config{On: true, BaseURL: w.api.URL, Backstop: notifications.DefaultBackstop}, nil, nil)
+		if _, err := m.Reconcile(w.ctx, w.tenant.ID, w.alice.ID); err != nil {
+			t.Fatal(err)
+		}
+		subs, err := w.store.Subscriptions(w.ctx, w.tenant.ID, w.alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) != 4 || !slices.ContainsFunc(subs, func(s store.Subscription) bool {
+			return s.Kind == notifications.KindTasks && s.State == store.SubscriptionActive
+		}) {
+			t.Fatalf("with the user's token crmsync holds %+v, want 4 with To Do", subs)
+		}
+		if !slices.ContainsFunc(w.fake.Subscriptions(), func(s graphfake.Subscription) bool { return strings.Contains(s.Resource, "todo") }) {
+			t.Fatalf("Graph holds no To Do subscription: %+v", w.fake.Subscriptions())
+		}
+		if mb := w.mailbox(); mb.Notifications.State != store.SubscriptionActive || mb.Notifications.Polling != "backstop" {
+			t.Fatalf("with the user's token: health %+v", mb.Notifications)
 		}
 	})
 }
