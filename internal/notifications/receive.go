@@ -47,20 +47,20 @@ func (o Outcome) Dropped() bool { return o != Accepted && o != Lifecycle }
 // Receipt is what became of a POST's notifications.
 type Receipt struct {
 	Outcomes map[Outcome]int
-	// Jobs is how many synchronization jobs the POST inserted (the rest were absorbed by queued ones).
-	Jobs int
 }
 
 // Receiver accepts what Graph posts to the notification and lifecycle URLs: it checks every
 // notification against the subscription crmsync holds (by id, then tenant and clientState, in constant
 // time), and makes the genuine ones durable as wake-ups of their mailboxes, with their jobs, in one
-// transaction, before the answer. Forgeries and strays are dropped and reported in the Receipt.
+// transaction (shared with the POSTs that arrive at the same time), before the answer. Forgeries and
+// strays are dropped and reported in the Receipt.
 type Receiver struct {
 	store  *store.Store
 	queue  jobs.Inserter
 	cfg    Config
 	now    func() time.Time
 	logger *slog.Logger
+	group  *groupCommit
 }
 
 // NewReceiver builds the receiver, which enqueues through queue.
@@ -71,7 +71,9 @@ func NewReceiver(s *store.Store, queue jobs.Inserter, cfg Config, now func() tim
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Receiver{store: s, queue: queue, cfg: cfg, now: now, logger: logger}
+	r := &Receiver{store: s, queue: queue, cfg: cfg, now: now, logger: logger}
+	r.group = &groupCommit{commit: r.persist}
+	return r
 }
 
 // Receive reads one POST of notifications (change and lifecycle ones alike: Graph sends lifecycle
@@ -85,8 +87,10 @@ func (r *Receiver) Receive(ctx context.Context, body io.Reader) (Receipt, error)
 	}
 	rc := Receipt{Outcomes: map[Outcome]int{}}
 	var work []accepted
+	// Graph batches a subscription's notifications: each subscription is read once per POST.
+	targets := map[string]lookup{}
 	for _, n := range c.Value {
-		a, outcome, err := r.check(ctx, n)
+		a, outcome, err := r.check(ctx, n, targets)
 		if err != nil {
 			return Receipt{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
@@ -100,7 +104,7 @@ func (r *Receiver) Receive(ctx context.Context, body io.Reader) (Receipt, error)
 	if len(work) == 0 {
 		return rc, nil
 	}
-	if rc.Jobs, err = r.persist(ctx, work); err != nil {
+	if err := r.group.persist(ctx, work); err != nil {
 		return Receipt{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return rc, nil
@@ -112,12 +116,24 @@ type accepted struct {
 	sub store.Subscription
 }
 
-// check looks a notification up; an error is the database's.
-func (r *Receiver) check(ctx context.Context, n notification.Notification) (accepted, Outcome, error) {
+// lookup is a subscription as the store answered for its id.
+type lookup struct {
+	t   store.SubscriptionTarget
+	err error
+}
+
+// check looks a notification up, through targets (the subscriptions this POST already read); an error is
+// the database's.
+func (r *Receiver) check(ctx context.Context, n notification.Notification, targets map[string]lookup) (accepted, Outcome, error) {
 	if !r.cfg.On {
 		return accepted{}, Off, nil
 	}
-	t, err := r.store.SubscriptionByID(ctx, n.SubscriptionID)
+	l, ok := targets[n.SubscriptionID]
+	if !ok {
+		l.t, l.err = r.store.SubscriptionByID(ctx, n.SubscriptionID)
+		targets[n.SubscriptionID] = l
+	}
+	t, err := l.t, l.err
 	if crm.IsNotFound(err) {
 		return accepted{}, UnknownSubscription, nil
 	}
@@ -143,7 +159,7 @@ func (r *Receiver) check(ctx context.Context, n notification.Notification) (acce
 // persist makes the notifications durable in one transaction: the wake-ups of their mailboxes (one per
 // mailbox and scope, however many notifications name it) with their jobs, and for lifecycle events the
 // subscription's new state and its manager's job.
-func (r *Receiver) persist(ctx context.Context, work []accepted) (int, error) {
+func (r *Receiver) persist(ctx context.Context, work []accepted) error {
 	now := r.now().UTC()
 	wakes := map[string][]store.MailboxKey{} // by scope
 	seen := map[string]bool{}
@@ -178,13 +194,10 @@ func (r *Receiver) persist(ctx context.Context, work []accepted) (int, error) {
 			wake(a.sub)
 		}
 	}
-	jobsInserted := 0
 	persist := func(tx *store.Tx) error {
-		n, err := mailsync.WakeScopes(ctx, tx, r.queue, wakes, now)
-		if err != nil {
+		if _, err := mailsync.WakeScopes(ctx, tx, r.queue, wakes, now); err != nil {
 			return err
 		}
-		jobsInserted = n
 		for _, m := range marks {
 			if _, err := tx.MarkSubscription(ctx, m.id, store.SubscriptionRenewing, m.reason, m.removed); err != nil {
 				return err
@@ -204,5 +217,5 @@ func (r *Receiver) persist(ctx context.Context, work []accepted) (int, error) {
 			break
 		}
 	}
-	return jobsInserted, err
+	return err
 }
