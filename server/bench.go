@@ -90,6 +90,7 @@ func benchNotify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&cfg.RateFor, "rate-for", cfg.RateFor, "for how long")
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "synchronization jobs run at once (the service's sync queue runs 16)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… for PostgreSQL (a schema per fleet is created and dropped); empty for SQLite in a temporary dir")
+	fs.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a CPU profile of each fleet's endpoint phase to this path, suffixed with .<mailboxes>")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ type NotifyConfig struct {
 	RateFor      time.Duration // for how long
 	Workers      int           // synchronization jobs run at once (the sync queue's size)
 	DatabaseURL  string        // empty for SQLite in a temporary dir, or postgres://… (a schema per run, dropped after)
+	CPUProfile   string        // when set, each fleet's endpoint phase is profiled into CPUProfile.<mailboxes>
 
 	skipSettle bool // tests: start the first cycle right after seeding
 }
@@ -166,7 +167,14 @@ func measureNotifyFleet(ctx context.Context, cfg NotifyConfig, n int, stderr io.
 	if res.delivery, err = svc.deliveries(ctx, fleet, cfg.receiversOf(n), stderr); err != nil {
 		return res, err
 	}
-	if res.endpoint, err = svc.endpointLoad(ctx, cfg.Rate, cfg.RateFor, stderr); err != nil {
+	stop := func() error { return nil }
+	if cfg.CPUProfile != "" {
+		if stop, err = startCPUProfile(fmt.Sprintf("%s.%d", cfg.CPUProfile, n)); err != nil {
+			return res, err
+		}
+	}
+	res.endpoint, err = svc.endpointLoad(ctx, cfg.Rate, cfg.RateFor, stderr)
+	if err := errors.Join(err, stop()); err != nil {
 		return res, err
 	}
 	if err := svc.quiesce(ctx, stderr); err != nil {

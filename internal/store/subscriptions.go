@@ -72,9 +72,10 @@ type SubscriptionTarget struct {
 // Not found when crmsync holds no such subscription.
 func (s *Store) SubscriptionByID(ctx context.Context, id string) (SubscriptionTarget, error) {
 	var t SubscriptionTarget
+	// "<> ''" implies the partial index's condition, so that SQLite's planner uses it for a bound id.
 	err := s.db.GetContext(ctx, &t, s.q(`SELECT `+prefixed("g.", subscriptionColumns)+`, COALESCE(m.enabled, FALSE) AS mailbox_enabled
 		FROM graph_subscriptions g LEFT JOIN mailboxes m ON m.tenant_id = g.tenant_id AND m.user_id = g.user_id
-		WHERE g.subscription_id = ?`), id)
+		WHERE g.subscription_id = ? AND g.subscription_id <> ''`), id)
 	if err != nil {
 		return SubscriptionTarget{}, notFound(err, crm.NotFound("no subscription %s", id), "get subscription")
 	}
@@ -118,7 +119,7 @@ func (tx *Tx) MarkSubscription(ctx context.Context, id, state, reason string, re
 	if removed {
 		set += `, subscription_id = '', expires_at = NULL`
 	}
-	res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE graph_subscriptions SET `+set+` WHERE subscription_id = ?`),
+	res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE graph_subscriptions SET `+set+` WHERE subscription_id = ? AND subscription_id <> ''`),
 		state, reason, tx.s.now().UTC(), id)
 	if err != nil {
 		return false, fmt.Errorf("mark subscription %s %s: %w", id, state, err)
