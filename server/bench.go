@@ -68,7 +68,7 @@ func benchSync(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&cfg.InitialItems, "initial-items", cfg.InitialItems, "items of the one mailbox whose initial synchronization is measured (0 to skip)")
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "synchronization jobs run at once (the service's sync queue runs 16)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… for PostgreSQL (a schema per fleet is created and dropped); empty for SQLite in a temporary dir")
-	fs.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a CPU profile of each fleet's quiet cycle to this path, suffixed with .<mailboxes>")
+	fs.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write CPU and blocking profiles of each fleet's quiet cycle to this path, suffixed with .<mailboxes>, and of its changed cycle, suffixed with .<mailboxes>.changed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The tracking routes exist only with a tracker; it is built, never called.
-	srv := api.NewServer(api.Deps{Tracker: tracking.New(nil, nil, nil, nil, nil, nil)})
+	srv := api.NewServer(api.Deps{Tracker: tracking.New(nil, nil, nil, nil, nil)})
 	param := regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
 	var routed []string
 	for _, r := range srv.Routes() {

@@ -113,6 +113,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := svc.stop(); err != nil {
 		return err
 	}
+	rep.log = svc.logs.tally()
 	rep.write(stdout)
 	return nil
 }

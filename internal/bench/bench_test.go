@@ -108,3 +108,23 @@ func TestServiceEnvDropsTheCallersSettings(t *testing.T) {
 		}
 	}
 }
+
+// The run's report counts what the service logged, and among it River's signs of contention for the
+// database (the forms of River's own messages).
+func TestLogTallyCountsContention(t *testing.T) {
+	log := strings.Join([]string{
+		`crmsync is serving on http://127.0.0.1:8080`,
+		`{"time":"2026-12-06T06:00:00Z","level":"INFO","msg":"serving","addr":"127.0.0.1:8080"}`,
+		`{"time":"2026-12-06T06:00:01Z","level":"ERROR","msg":"producer: Error fetching jobs","err":"error fetching jobs: JobGetAvailable timed out after 10s","queue":"sync"}`,
+		`{"time":"2026-12-06T06:00:02Z","level":"ERROR","msg":"Elector: Error attempting reelection","err":"context deadline exceeded","num_errors":1}`,
+		`{"time":"2026-12-06T06:00:03Z","level":"WARN","msg":"Elector: Current leader stepping down because the reelection deadline elapsed"}`,
+		`{"time":"2026-12-06T06:00:04Z","level":"ERROR","msg":"JobScheduler: Error scheduling jobs","error":"database is locked (5) (SQLITE_BUSY)"}`,
+		`{"time":"2026-12-06T06:00:05Z","level":"WARN","msg":"track request failed","request":"r1"}`,
+	}, "\n")
+	var tally logTally
+	tally.addJSONLines(log)
+	got := [5]int{tally.errors, tally.warnings, tally.fetch, tally.leader, tally.busy}
+	if want := [5]int{3, 2, 1, 2, 1}; got != want {
+		t.Fatalf("errors, warnings, fetch, leader, busy = %v; want %v", got, want)
+	}
+}

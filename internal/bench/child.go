@@ -58,7 +58,7 @@ func serviceEnv(environ []string, addr, dataDir, graphURL, databaseURL string) [
 		}
 	}
 	env = append(env, "CRMSYNC_ADDR="+addr, "CRMSYNC_DATA_DIR="+dataDir, "CRMSYNC_GRAPH_URL="+graphURL,
-		"CRMSYNC_RATE_LIMIT=0", "CRMSYNC_DEV_HTTPS_ADDR=off", "CRMSYNC_LOG_LEVEL=error")
+		"CRMSYNC_RATE_LIMIT=0", "CRMSYNC_DEV_HTTPS_ADDR=off", "CRMSYNC_LOG_LEVEL=warn")
 	if databaseURL != "" {
 		env = append(env, "CRMSYNC_DATABASE_URL="+databaseURL)
 	}
@@ -121,6 +121,15 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+// tally counts the warnings and errors written (see logTally).
+func (b *logBuffer) tally() *logTally {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := &logTally{}
+	t.addJSONLines(b.buf.String())
+	return t
 }
 
 // tail returns the last n lines written.

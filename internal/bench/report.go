@@ -57,6 +57,7 @@ type report struct {
 	cfg                            Config
 	date                           time.Time
 	baseline, accept, backlog, e2e result
+	log                            *logTally // what the service logged
 }
 
 // write prints the report as Markdown, ready for docs/benchmarks.md.
@@ -90,6 +91,9 @@ func (r report) write(w io.Writer) {
 		for _, what := range slices.Sorted(maps.Keys(row.res.problems)) {
 			fmt.Fprintf(w, "- %s: %d × %s\n", row.what, row.res.problems[what], what)
 		}
+	}
+	if r.log != nil {
+		fmt.Fprintf(w, "- During the run %s.\n", r.log.summary())
 	}
 }
 

@@ -23,7 +23,7 @@ type SyncConfig struct {
 	InitialItems int           // Outlook items of the one mailbox whose initial synchronization is measured (0 to skip)
 	Workers      int           // synchronization jobs run at once (the sync queue's size)
 	DatabaseURL  string        // empty for SQLite in a temporary dir, or postgres://… (a schema per run, dropped after)
-	CPUProfile   string        // when set, each fleet's quiet cycle is profiled into CPUProfile.<mailboxes>
+	CPUProfile   string        // when set, each fleet's quiet cycle is profiled into CPUProfile.<mailboxes>, its changed one into ….changed
 
 	skipSettle bool // tests: start the first cycle right after seeding (see seedSettle)
 }
@@ -177,6 +177,7 @@ type fleetResult struct {
 	seed      time.Duration
 	cycles    []cycleResult // initial, echo, quiet, changed
 	changed   changeResult
+	log       *logTally // what the service logged over the fleet's cycles
 }
 
 // measureFleet seeds n mailboxes and runs four cycles over them: the initial one (baselines and the
@@ -189,6 +190,7 @@ func measureFleet(ctx context.Context, cfg SyncConfig, n int, stderr io.Writer) 
 		return res, err
 	}
 	defer svc.close()
+	res.log = svc.log
 
 	progress(stderr, "seeding %d mailboxes (%s)", n, cfg.database())
 	start := time.Now()
@@ -229,8 +231,14 @@ func measureFleet(ctx context.Context, cfg SyncConfig, n int, stderr io.Writer) 
 	if err != nil {
 		return res, err
 	}
+	stop := func() error { return nil }
+	if cfg.CPUProfile != "" {
+		if stop, err = startCPUProfile(fmt.Sprintf("%s.%d.changed", cfg.CPUProfile, n)); err != nil {
+			return res, err
+		}
+	}
 	c, err := svc.cycle(ctx, cycleChanged, n, stderr)
-	if err != nil {
+	if err := errors.Join(err, stop()); err != nil {
 		return res, err
 	}
 	res.cycles = append(res.cycles, c)

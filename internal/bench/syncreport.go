@@ -71,6 +71,9 @@ func (r syncReport) write(w io.Writer) {
 			fmt.Fprintf(w, "- %d mailboxes: seeded in %s; changed cycle checked: %d of %d emails tracked automatically (the last "+
 				"%s after the cycle began), %d of %d CRM contact changes in Outlook, %d of %d Outlook event changes in the CRM.\n",
 				f.mailboxes, secs(f.seed), ch.emails, ch.mailboxes, secs(ch.tracked), ch.contacts, ch.mailboxes, ch.events, ch.mailboxes)
+			if f.log != nil {
+				fmt.Fprintf(w, "- %d mailboxes: %s.\n", f.mailboxes, f.log.summary())
+			}
 		}
 		if q, n, ok := r.largestQuiet(); ok {
 			fmt.Fprintf(w, "\n**Quiet cycle of %d mailboxes: %s, %.1f %% of the %.0f-minute interval** (%.0f mailboxes/s; ×%.2f the Graph floor).\n",

@@ -32,6 +32,7 @@ const schedulerLead = 24 * time.Hour
 // differs: its clock runs ahead, and the benchmark calls it instead of River's periodic job, so that a
 // cycle starts when the benchmark says.
 type syncService struct {
+	log   *logTally // the service's warnings and errors
 	store *store.Store
 	fake  *graphfake.Server
 	svc   *service.Service
@@ -44,7 +45,7 @@ type syncService struct {
 
 // startSyncService opens a fresh database, serves a fake Graph and starts the service working jobs.
 func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ *syncService, err error) {
-	s := &syncService{}
+	s := &syncService{log: &logTally{}}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -68,7 +69,7 @@ func startSyncService(ctx context.Context, cfg SyncConfig, stderr io.Writer) (_ 
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	s.svc, err = service.New(ctx, conf, service.Options{Store: s.store, EncryptionKeys: [][]byte{key}, GraphURL: graphURL, DevToken: "bench",
-		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Logger:      slog.New(tallyHandler{Handler: slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}), tally: s.log}),
 		SyncWorkers: cfg.Workers, ScheduleClock: func() time.Time { return time.Now().Add(schedulerLead) }, ManualSchedule: true})
 	if err != nil {
 		return nil, err

@@ -93,7 +93,7 @@ func Permissions(syncMode string) []Permission {
 		{Name: "openid", Type: Delegated, Why: "Users sign in to the add-in and the web app (Office SSO fails with 13005/13007 without it)."},
 		{Name: "profile", Type: Delegated, Why: "The sign-in reads the user's name (Office SSO fails with 13005/13007 without it)."},
 		{Name: "offline_access", Type: Delegated, Why: "The add-in and the web app renew their sign-in silently."},
-		{Name: "User.Read", Type: Delegated, Why: "Track translates the add-in's item ids into immutable ids (translateExchangeIds), which Graph allows with User.Read."},
+		{Name: "User.Read", Type: Delegated, Why: "Sign in and read the user's profile: the permission Entra gives a registration to sign users in."},
 	}
 	for _, u := range graphUses {
 		p := Permission{Name: u.delegated, Type: Delegated, Why: u.why}

@@ -99,7 +99,7 @@ func TestEveryMethodMapsErrors(t *testing.T) {
 		{"Event", "GET /users/{user}/events/{id}", func() error { _, err := mb.Event(ctx, ev); return err }},
 		{"Contact", "GET /users/{user}/contacts/{id}", func() error { _, err := mb.Contact(ctx, ct); return err }},
 		{"Task", "GET /users/{user}/todo/lists/{list}/tasks/{task}", func() error { _, err := mb.Task(ctx, task); return err }},
-		{"ImmutableID", "POST /users/{user}/translateExchangeIds", func() error {
+		{"ImmutableID", "GET /users/{user}/messages/{id}", func() error {
 			_, err := mb.ImmutableID(ctx, outlook.KindMessage, b.fake.RESTID(userID, msg))
 			return err
 		}},

@@ -153,8 +153,16 @@ func TestReadTask(t *testing.T) {
 	same(t, got, want)
 }
 
+// TestImmutableID: the immutable id of an item named by its REST id is read with the item, which Graph
+// allows with application permissions (graphfake takes the DevToken for an app-only token), never through
+// translateExchangeIds, which Graph does not support with them.
 func TestImmutableID(t *testing.T) {
 	mb, b := setup(t)
+	defer func() {
+		if n := b.fake.Requests("POST /users/{user}/translateExchangeIds"); n > 0 {
+			t.Errorf("%d translateExchangeIds calls, which app-only tokens may not make", n)
+		}
+	}()
 	ctx := context.Background()
 	list := b.fake.AddTaskList(userID, "Tasks")
 	items := []struct {

@@ -67,49 +67,46 @@ func (m *Mailbox) Check(ctx context.Context) error {
 	return nil
 }
 
-// ImmutableID translates the REST id the add-in sees (Office.js item ids, once converted with
-// convertToRestId) into Graph's immutable id, which survives moves between folders. To Do task ids are
-// not Exchange ids and come back as they are.
+// ImmutableID returns Graph's immutable id, which survives moves between folders, of the item the
+// add-in names by its REST id (Office.js item ids, once converted with convertToRestId). It reads the
+// item's id alone asking for immutable ids (Prefer: IdType="ImmutableId"), which Graph allows with
+// delegated and application permissions alike: translateExchangeIds, which would translate the id
+// without reading the item, is not supported with application permissions, those of server mode. To
+// Do task ids are not Exchange ids and come back as they are.
 func (m *Mailbox) ImmutableID(ctx context.Context, kind outlook.Kind, restID string) (string, error) {
+	idOnly := []string{"id"}
+	var (
+		id  *string
+		err error
+	)
 	switch kind {
 	case outlook.KindTask:
 		return restID, nil
-	case outlook.KindMessage, outlook.KindAppointment, outlook.KindContact:
-	default:
-		return "", fmt.Errorf("translate id %s: %w: unknown item kind %q", restID, outlook.ErrInvalid, kind)
-	}
-	body := users.NewItemTranslateExchangeIdsPostRequestBody()
-	body.SetInputIds([]string{restID})
-	source, target := models.RESTID_EXCHANGEIDFORMAT, models.RESTIMMUTABLEENTRYID_EXCHANGEIDFORMAT
-	body.SetSourceIdType(&source)
-	body.SetTargetIdType(&target)
-
-	var result []models.ConvertIdResultable
-	err := m.call(ctx, func(ctx context.Context) error {
-		resp, err := m.me().TranslateExchangeIds().PostAsTranslateExchangeIdsPostResponse(ctx, body, nil)
-		if err == nil {
-			result = resp.GetValue()
+	case outlook.KindMessage:
+		var g models.Messageable
+		if g, err = m.getMessage(ctx, restID, idOnly); err == nil {
+			id = g.GetId()
 		}
-		return err
-	})
+	case outlook.KindAppointment:
+		var g models.Eventable
+		if g, err = m.getEvent(ctx, restID, idOnly); err == nil {
+			id = g.GetId()
+		}
+	case outlook.KindContact:
+		var g models.Contactable
+		if g, err = m.getContact(ctx, restID, idOnly); err == nil {
+			id = g.GetId()
+		}
+	default:
+		return "", fmt.Errorf("immutable id of %s: %w: unknown item kind %q", restID, outlook.ErrInvalid, kind)
+	}
 	if err != nil {
-		return "", fmt.Errorf("translate %s id %s: %w", kind, restID, err)
+		return "", fmt.Errorf("immutable id of %s %s: %w", kind, restID, err)
 	}
-	if len(result) == 0 {
-		return "", fmt.Errorf("translate %s id %s: %w: no result", kind, restID, outlook.ErrInvalid)
+	if deref(id) == "" {
+		return "", fmt.Errorf("immutable id of %s %s: %w", kind, restID, errEmptyAnswer)
 	}
-	if id := deref(result[0].GetTargetId()); id != "" {
-		return id, nil
-	}
-	code, message := "", ""
-	if details := result[0].GetErrorDetails(); details != nil {
-		code, message = deref(details.GetCode()), deref(details.GetMessage())
-	}
-	sentinel := outlook.ErrInvalid
-	if code == "ErrorItemNotFound" || code == "ErrorObjectNotFound" {
-		sentinel = outlook.ErrNotFound
-	}
-	return "", fmt.Errorf("translate %s id %s: %w (%s: %s)", kind, restID, sentinel, code, message)
+	return *id, nil
 }
 
 // preferImmutable asks Graph for immutable ids in what it answers; extra preferences ride along.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -27,8 +28,9 @@ type Options struct {
 	Workers *river.Workers
 	// Queues maps queue names to how many jobs of that queue run at once in this process.
 	Queues map[string]int
-	// PollInterval is how often idle workers look for new jobs. River's LISTEN/NOTIFY is not available
-	// through database/sql, so this bounds how soon a job inserted by another replica starts.
+	// PollInterval is how often idle workers look for new jobs besides being told of them: on PostgreSQL
+	// by LISTEN/NOTIFY (River's pgx listener, beside database/sql), on SQLite by River's notification
+	// table, which its listener reads every 50 ms. A backstop, so it may be long.
 	PollInterval time.Duration
 	// JobTimeout bounds one attempt of a job.
 	JobTimeout time.Duration
@@ -47,6 +49,7 @@ type Queue struct {
 	dialect store.Dialect
 	db      *sql.DB
 	logger  *slog.Logger
+	listen  *pgxpool.Pool // River's LISTEN connection on PostgreSQL; nil otherwise
 }
 
 // Inserter enqueues jobs inside a store transaction through a River client: the queue's, or that of the
@@ -65,8 +68,14 @@ func InJob(ctx context.Context) (Inserter, error) {
 	return Inserter{client: client}, nil
 }
 
-func driverFor(s *store.Store) riverdriver.Driver[*sql.Tx] {
-	if s.Dialect() == store.Postgres {
+// driverFor is River's driver on the store's pool. On PostgreSQL, with a listen pool, River still writes
+// through database/sql — so that a job is inserted, or completed, in the store's own transaction — and
+// listens through pgx (riverpgxv5's listener) to be told of new jobs at once.
+func driverFor(s *store.Store, listen *pgxpool.Pool) riverdriver.Driver[*sql.Tx] {
+	switch {
+	case s.Dialect() == store.Postgres && listen != nil:
+		return riverdatabasesql.NewWithPgxListener(s.DB(), listen)
+	case s.Dialect() == store.Postgres:
 		return riverdatabasesql.New(s.DB())
 	}
 	return riversqlite.New(s.DB())
@@ -75,7 +84,7 @@ func driverFor(s *store.Store) riverdriver.Driver[*sql.Tx] {
 // Migrate brings River's own tables up to date. On PostgreSQL an advisory lock keeps replicas that start
 // together from migrating at once.
 func Migrate(ctx context.Context, s *store.Store) error {
-	migrator, err := rivermigrate.New(driverFor(s), nil)
+	migrator, err := rivermigrate.New(driverFor(s, nil), nil)
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
 	}
@@ -112,22 +121,37 @@ func New(s *store.Store, opts Options) (*Queue, error) {
 		Queues:       queues,
 		PeriodicJobs: opts.PeriodicJobs,
 		JobTimeout:   opts.JobTimeout,
-		FetchCooldown: func() time.Duration {
-			return min(opts.PollInterval, 100*time.Millisecond)
-		}(),
+		// The least time between two fetches of a queue, and between two insert notifications River
+		// sends for it: a worker freed under a backlog takes its next job within it, and a job inserted
+		// into an idle queue is told of at once. River's default, 100 ms, would leave a slot idle for up
+		// to that long after each job, and let most of a busy queue's inserts go untold; much less, and
+		// each job freed would cost a fetch of its own (a write, on SQLite).
+		FetchCooldown:        min(opts.PollInterval, fetchCooldown),
 		FetchPollInterval:    opts.PollInterval,
 		RescueStuckJobsAfter: opts.RescueAfter,
 		Middleware:           []rivertype.Middleware{&jobContext{}},
 	}
+	var listen *pgxpool.Pool
 	if len(queues) == 0 {
 		cfg.Workers, cfg.Queues = nil, nil // insert-only client
+	} else if s.Dialect() == store.Postgres {
+		var err error
+		if listen, err = s.ListenerPool(); err != nil {
+			return nil, err
+		}
 	}
-	client, err := river.NewClient(driverFor(s), cfg)
+	client, err := river.NewClient(driverFor(s, listen), cfg)
 	if err != nil {
+		if listen != nil {
+			listen.Close()
+		}
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return &Queue{Inserter: Inserter{client: client}, dialect: s.Dialect(), db: s.DB(), logger: opts.Logger}, nil
+	return &Queue{Inserter: Inserter{client: client}, dialect: s.Dialect(), db: s.DB(), logger: opts.Logger, listen: listen}, nil
 }
+
+// fetchCooldown is River's FetchCooldown (see New).
+const fetchCooldown = 10 * time.Millisecond
 
 // jobContext tells the work of every job which attempt it is (telemetry.WithJob), so that what the job
 // sends elsewhere names it: Graph requests carry it in a header.
@@ -161,6 +185,9 @@ func (q *Queue) Start(ctx context.Context) error {
 // Stop stops fetching jobs and waits for running ones to finish, or for ctx to end, in which case
 // running jobs are cancelled and River retries them later.
 func (q *Queue) Stop(ctx context.Context) error {
+	if q.listen != nil {
+		defer q.listen.Close()
+	}
 	err := q.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return q.client.StopAndCancel(context.Background())

@@ -26,8 +26,8 @@ func (k activityKind) item(a crm.Activity, deleted bool) crmItem {
 	return it
 }
 
-func (k activityKind) changed(ctx context.Context, p *pass, owner string, since time.Time) ([]crmItem, error) {
-	list, err := p.store.ChangedActivities(ctx, p.m.TenantID, k.typ, owner, since)
+func (k activityKind) changed(ctx context.Context, p *pass, owners store.Owners, since time.Time) ([]crmItem, error) {
+	list, err := p.store.ChangedActivities(ctx, p.m.TenantID, k.typ, owners, since)
 	if err != nil {
 		return nil, err
 	}

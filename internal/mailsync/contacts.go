@@ -31,9 +31,10 @@ func (contacts) item(ctx context.Context, p *pass, r crm.Record, deleted bool) (
 		Filter: p.rules.FilterFields(r), Values: contactValues(r, company)}, nil
 }
 
-func (k contacts) changed(ctx context.Context, p *pass, owner string, since time.Time) ([]crmItem, error) {
+func (k contacts) changed(ctx context.Context, p *pass, owners store.Owners, since time.Time) ([]crmItem, error) {
 	q := store.ChangeQuery{TenantID: p.m.TenantID, ChangedAfter: since, IncludeDeleted: !since.IsZero(), Limit: changedPage,
-		Scopes: []store.TypeScope{{Type: crm.TypeContact, OwnOnly: owner != "", UserID: owner}}}
+		Scopes:   []store.TypeScope{{Type: crm.TypeContact, OwnOnly: owners.Owner != "", UserID: owners.Owner}},
+		LinkedTo: owners.LinkedTo}
 	var out []crmItem
 	for {
 		list, err := p.store.ChangedRecords(ctx, q)

@@ -131,7 +131,7 @@ func (e *itemsEnv) beginAt(u crm.User, at time.Time) {
 // someAppointment finds an appointment by its subject.
 func (e *itemsEnv) someAppointment(subject string) string {
 	e.t.Helper()
-	list, err := e.store.ChangedActivities(e.ctx, e.tenant.ID, crm.ActivityAppointment, "", time.Time{})
+	list, err := e.store.ChangedActivities(e.ctx, e.tenant.ID, crm.ActivityAppointment, store.Owners{}, time.Time{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

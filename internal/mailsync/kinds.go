@@ -89,9 +89,9 @@ type kindSync interface {
 	kind() outlook.Kind
 	itemKind() string   // the field mappings' item kind
 	recordType() string // the sync filters' record type and the access rules' type
-	// changed lists the CRM items changed after since (every live one when since is zero), of one owner
-	// when owner is set.
-	changed(ctx context.Context, p *pass, owner string, since time.Time) ([]crmItem, error)
+	// changed lists the CRM items changed after since (every live one when since is zero), of the owners
+	// given (store.Owners).
+	changed(ctx context.Context, p *pass, owners store.Owners, since time.Time) ([]crmItem, error)
 	load(ctx context.Context, p *pass, id string) (crmItem, error) // deleted ones included
 	writeCRM(ctx context.Context, p *pass, it crmItem, v values) error
 	// folders names the delta collections of the kind, as sync_state keys them, once they are ready to be

@@ -35,15 +35,22 @@ func (p *pass) push(ctx context.Context, k kindSync, filters []crm.Filter) error
 	readAt := p.now().UTC()
 	full := !found || stored != fp
 	var since time.Time
-	owner := ""
-	if !full {
+	var owners store.Owners
+	switch {
+	case !full && (p.rules.ReadsOwnOnly(k.recordType()) || crm.PicksOnlyOwn(filters, p.m.UserID)):
+		// The filters pick only the user's own items (the default "My …" ones do), or the user reads no
+		// other: another owner's change concerns this push only when the user's Outlook holds the item.
+		// Reading every change of the tenant made each pass weigh all of them, so that a little activity
+		// cost every mailbox (the 1 %-changed cycle of 10,000 mailboxes took three times the quiet one).
+		since, owners = watermark.Add(-pushMargin), store.Owners{Owner: p.m.UserID, LinkedTo: p.m.UserID}
+	case !full:
 		since = watermark.Add(-pushMargin)
-	} else if p.rules.ReadsOwnOnly(k.recordType()) {
-		owner = p.m.UserID
+	case p.rules.ReadsOwnOnly(k.recordType()):
+		owners.Owner = p.m.UserID
 	}
 	var candidates []crmItem
 	if len(filters) > 0 || !full {
-		if candidates, err = k.changed(ctx, p, owner, since); err != nil {
+		if candidates, err = k.changed(ctx, p, owners, since); err != nil {
 			return err
 		}
 	}

@@ -128,22 +128,35 @@ func (e *env) interval(u crm.User, minutes int) {
 // exec runs a statement written with ? placeholders, to put a mailbox in a state no use case makes quickly.
 func (e *env) exec(query string, args ...any) {
 	e.t.Helper()
-	if e.store.Dialect() == store.Postgres {
-		n := 0
-		out := make([]byte, 0, len(query))
-		for i := 0; i < len(query); i++ {
-			if query[i] == '?' {
-				n++
-				out = fmt.Appendf(out, "$%d", n)
-				continue
-			}
-			out = append(out, query[i])
-		}
-		query = string(out)
-	}
-	if _, err := e.store.DB().Exec(query, args...); err != nil {
+	if _, err := e.store.DB().Exec(e.rebind(query), args...); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// scanOne reads one value with a query written with ? placeholders.
+func (e *env) scanOne(query string, into any, args ...any) {
+	e.t.Helper()
+	if err := e.store.DB().QueryRow(e.rebind(query), args...).Scan(into); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// rebind rewrites ? placeholders for the store's database.
+func (e *env) rebind(query string) string {
+	if e.store.Dialect() != store.Postgres {
+		return query
+	}
+	n := 0
+	out := make([]byte, 0, len(query))
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			out = fmt.Appendf(out, "$%d", n)
+			continue
+		}
+		out = append(out, query[i])
+	}
+	return string(out)
 }
 
 func (e *env) mailbox(u crm.User) store.Mailbox {

@@ -18,8 +18,8 @@
 // row; a permanent error (consent revoked, mailbox gone) disables the mailbox until an admin enables it
 // again with POST /api/v1/admin/mailboxes/{id}/test-enable.
 //
-// A pass is two Synchronizers: the DeltaEngine follows the mail folders and offers new messages to
-// automatic tracking; the ItemsEngine synchronizes calendar, contacts and To Do both ways. The items
+// A pass is two Synchronizers, run side by side: the DeltaEngine follows the mail folders and offers new
+// messages to automatic tracking; the ItemsEngine synchronizes calendar, contacts and To Do both ways. The items
 // engine is generic: it knows the item kinds only through the kindSync interface (kinds.go), and what
 // a user may read and write only through records.Rules.
 //
@@ -81,6 +81,8 @@ package mailsync
 import (
 	"context"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/crmsync/crmsync/internal/jobs"
 )
 
@@ -105,20 +107,28 @@ type Mailbox struct {
 // Result is what one pass moved.
 type Result struct{ ItemsIn, ItemsOut int }
 
-// Passes runs synchronizers one after the other as one pass (mail, then calendar, contacts and To Do),
-// adding up what they moved. The first failure ends the pass.
+// Passes runs synchronizers side by side as one pass (mail beside calendar, contacts and To Do), adding
+// up what they moved. They share nothing but the mailbox, whose Graph calls the graph package keeps
+// within Graph's four at a time; side by side, a pass waits for the longer of their chains of calls
+// instead of both. The first failure ends the pass: the others are cancelled.
 type Passes []Synchronizer
 
-// Sync runs each synchronizer in turn.
+// Sync runs the synchronizers at once and waits for all of them.
 func (ps Passes) Sync(ctx context.Context, m Mailbox) (Result, error) {
+	results := make([]Result, len(ps))
+	g, ctx := errgroup.WithContext(ctx)
+	for i, s := range ps {
+		g.Go(func() error {
+			var err error
+			results[i], err = s.Sync(ctx, m)
+			return err
+		})
+	}
+	err := g.Wait()
 	var total Result
-	for _, s := range ps {
-		r, err := s.Sync(ctx, m)
+	for _, r := range results {
 		total.ItemsIn += r.ItemsIn
 		total.ItemsOut += r.ItemsOut
-		if err != nil {
-			return total, err
-		}
 	}
-	return total, nil
+	return total, err
 }

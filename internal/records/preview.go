@@ -74,11 +74,11 @@ func (s *Service) previewActivities(ctx context.Context, rules Rules, f crm.Filt
 	if len(rules.ReadScopes([]string{f.RecordType})) == 0 {
 		return out, nil
 	}
-	owner := ""
+	var owners store.Owners
 	if rules.ReadsOwnOnly(f.RecordType) {
-		owner = rules.actor.UserID
+		owners.Owner = rules.actor.UserID
 	}
-	list, err := s.store.ChangedActivities(ctx, rules.actor.TenantID, f.RecordType, owner, time.Time{})
+	list, err := s.store.ChangedActivities(ctx, rules.actor.TenantID, f.RecordType, owners, time.Time{})
 	if err != nil {
 		return FilterPreview{}, err
 	}

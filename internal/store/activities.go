@@ -256,10 +256,14 @@ type ChangedActivity struct {
 	Deleted bool
 }
 
+// Owners narrows a list of changed items to those one user's push needs: Owner's (everyone's when
+// empty) and, with LinkedTo, also those that user's Outlook items link to, whoever owns them.
+type Owners struct{ Owner, LinkedTo string }
+
 // ChangedActivities returns the appointments or tasks updated after since, deleted ones included (a
-// delete moves updated_at on), oldest change first, with their parties. A zero since returns every live
-// one: the full pass after the push's fingerprint changed. ownerID, when not empty, keeps that owner's.
-func (s *Store) ChangedActivities(ctx context.Context, tenantID, typ, ownerID string, since time.Time) ([]ChangedActivity, error) {
+// delete moves updated_at on), oldest change first, with their parties, of the owners given. A zero
+// since returns every live one: the full pass after the push's fingerprint changed.
+func (s *Store) ChangedActivities(ctx context.Context, tenantID, typ string, owners Owners, since time.Time) ([]ChangedActivity, error) {
 	var rows []struct {
 		activityRow
 		DeletedAt sql.NullTime `db:"deleted_at"`
@@ -271,9 +275,14 @@ func (s *Store) ChangedActivities(ctx context.Context, tenantID, typ, ownerID st
 		where += " AND a.updated_at > ?"
 		args = append(args, since.UTC())
 	}
-	if ownerID != "" {
+	switch {
+	case owners.LinkedTo != "":
+		where += ` AND (a.owner_id = ? OR a.id IN (SELECT l.activity_id FROM item_links l
+			WHERE l.tenant_id = ? AND l.user_id = ? AND l.activity_id IS NOT NULL))`
+		args = append(args, owners.Owner, tenantID, owners.LinkedTo)
+	case owners.Owner != "":
 		where += " AND a.owner_id = ?"
-		args = append(args, ownerID)
+		args = append(args, owners.Owner)
 	}
 	query := activitySelectWith(", a.deleted_at") + ` WHERE ` + where + ` ORDER BY a.updated_at, a.id`
 	if err := s.db.SelectContext(ctx, &rows, s.q(query), args...); err != nil {

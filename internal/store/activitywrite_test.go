@@ -49,7 +49,7 @@ func TestUpdateActivity(t *testing.T) {
 		if len(updated.Parties) != 2 || roles["alice@contoso.test"] != crm.PartyOrganizer || roles["ops@fabrikam.test"] != crm.PartyOptional {
 			t.Fatalf("parties = %+v: the organizer stays, the attendees are replaced", updated.Parties)
 		}
-		changed, err := s.ChangedActivities(ctx, f.Tenant.ID, crm.ActivityAppointment, "", created.UpdatedAt)
+		changed, err := s.ChangedActivities(ctx, f.Tenant.ID, crm.ActivityAppointment, store.Owners{}, created.UpdatedAt)
 		if err != nil || len(changed) != 1 || changed[0].ID != created.ID {
 			t.Fatalf("the push does not see the change: %+v, %v", changed, err)
 		}
@@ -125,7 +125,7 @@ func TestDeleteActivity(t *testing.T) {
 		if err != nil || !gone.Deleted || gone.Version != 2 || !gone.UpdatedAt.After(task.UpdatedAt) {
 			t.Fatalf("deleted task = %+v, %v", gone, err)
 		}
-		changed, err := s.ChangedActivities(ctx, f.Tenant.ID, crm.ActivityTask, "", task.UpdatedAt)
+		changed, err := s.ChangedActivities(ctx, f.Tenant.ID, crm.ActivityTask, store.Owners{}, task.UpdatedAt)
 		if err != nil || len(changed) != 1 || !changed[0].Deleted {
 			t.Fatalf("the push does not see the delete: %+v, %v", changed, err)
 		}

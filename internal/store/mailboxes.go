@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/crmsync/crmsync/internal/crm"
 )
 
@@ -148,16 +150,32 @@ type MailboxKey struct {
 // enabled, not backed off, and due: in server mode when next_sync_at has come, in client mode when the
 // user asked for a synchronization since requestedSince that no successful pass has served yet.
 func (s *Store) DueMailboxes(ctx context.Context, now, requestedSince time.Time, after MailboxKey, limit int) ([]MailboxKey, error) {
+	return s.dueMailboxes(ctx, s.db, "", now, requestedSince, after, limit)
+}
+
+// DueMailboxes is Store.DueMailboxes inside the transaction that enqueues their jobs, so that no pass
+// commits between the two: on PostgreSQL it locks the mailboxes' rows, and leaves out those locked
+// meanwhile (a pass recording its outcome: they are not due any more once it commits); on SQLite the
+// transaction holds the only writer.
+func (tx *Tx) DueMailboxes(ctx context.Context, now, requestedSince time.Time, after MailboxKey, limit int) ([]MailboxKey, error) {
+	lock := ""
+	if tx.s.dialect == Postgres {
+		lock = ` FOR UPDATE OF m SKIP LOCKED`
+	}
+	return tx.s.dueMailboxes(ctx, tx.db, lock, now, requestedSince, after, limit)
+}
+
+func (s *Store) dueMailboxes(ctx context.Context, db sqlx.QueryerContext, lock string, now, requestedSince time.Time, after MailboxKey, limit int) ([]MailboxKey, error) {
 	now, requestedSince = now.UTC(), requestedSince.UTC()
 	var out []MailboxKey
-	err := s.db.SelectContext(ctx, &out, s.q(`SELECT m.tenant_id, m.user_id FROM mailboxes m
+	err := sqlx.SelectContext(ctx, db, &out, s.q(`SELECT m.tenant_id, m.user_id FROM mailboxes m
 		JOIN tenants t ON t.id = m.tenant_id
 		JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
 		WHERE m.enabled AND (m.backoff_until IS NULL OR m.backoff_until <= ?)
 		AND ((t.sync_mode = ? AND m.next_sync_at <= ?)
 		  OR (t.sync_mode <> ? AND u.sync_requested_at >= ? AND (m.last_success_at IS NULL OR u.sync_requested_at > m.last_success_at)))
 		AND (m.tenant_id > ? OR (m.tenant_id = ? AND m.user_id > ?))
-		ORDER BY m.tenant_id, m.user_id LIMIT ?`),
+		ORDER BY m.tenant_id, m.user_id LIMIT ?`+lock),
 		now, crm.SyncModeServer, now, crm.SyncModeServer, requestedSince, keyOrMin(after.TenantID), keyOrMin(after.TenantID), keyOrMin(after.UserID), limit)
 	if err != nil {
 		return nil, fmt.Errorf("select due mailboxes: %w", err)

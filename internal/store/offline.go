@@ -24,7 +24,10 @@ type ChangeQuery struct {
 	IncludeDeleted bool
 	// After continues a previous page: only records after this key in (updated_at, id) order.
 	After *ChangeKey
-	Limit int
+	// LinkedTo, when set, also keeps the records of the Scopes' types that this user's Outlook items link
+	// to, whoever owns them: what the synchronization's push of one user needs besides their own.
+	LinkedTo string
+	Limit    int
 }
 
 // ChangeKey is a record's place in the order of changes: its last change, then its id.
@@ -55,6 +58,16 @@ func (s *Store) ChangedRecords(ctx context.Context, q ChangeQuery) ([]ChangedRec
 		return []ChangedRecord{}, nil
 	}
 	scope, scopeArgs := scopeClause("r", q.Scopes)
+	if q.LinkedTo != "" {
+		types := make([]string, len(q.Scopes))
+		for i, sc := range q.Scopes {
+			types[i] = "?"
+			scopeArgs = append(scopeArgs, sc.Type)
+		}
+		scope = "(" + scope + " OR (r.type IN (" + strings.Join(types, ", ") + `) AND r.id IN (SELECT l.record_id FROM item_links l
+			WHERE l.tenant_id = ? AND l.user_id = ? AND l.record_id IS NOT NULL)))`
+		scopeArgs = append(scopeArgs, q.TenantID, q.LinkedTo)
+	}
 	where := []string{"r.tenant_id = ?", scope}
 	args := append([]any{q.TenantID}, scopeArgs...)
 	if !q.IncludeDeleted {

@@ -32,6 +32,28 @@ func TestPasswordHookOnPostgres(t *testing.T) {
 	}
 }
 
+// TestPasswordHookOnTheListenerPool: River's LISTEN connections (ListenerPool) sign in through the hook
+// as the store's own do.
+func TestPasswordHookOnTheListenerPool(t *testing.T) {
+	var asked atomic.Int32
+	s := storetest.Postgres(t, store.WithPassword(func(ctx context.Context) (string, error) {
+		asked.Add(1)
+		return "entra-token", nil
+	}))
+	pool, err := s.ListenerPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	before := asked.Load()
+	if err := pool.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if asked.Load() == before {
+		t.Fatal("the listener pool's connection did not ask the hook for its password")
+	}
+}
+
 // TestPasswordHookFailure: a connection the hook cannot give a password for is not made, and the
 // error says why.
 func TestPasswordHookFailure(t *testing.T) {

@@ -83,7 +83,7 @@ func (s *Store) ResealSecrets(ctx context.Context, box Resealer) ([]ResealCount,
 				if !changed {
 					continue
 				}
-				res, err := s.db.ExecContext(ctx, s.q(fmt.Sprintf(`UPDATE %[1]s SET %[2]s = ? WHERE id = ? AND %[2]s = ?`, col.Table, col.Column)),
+				res, err := s.exec(ctx, s.q(fmt.Sprintf(`UPDATE %[1]s SET %[2]s = ? WHERE id = ? AND %[2]s = ?`, col.Table, col.Column)),
 					resealed, r.ID, r.Sealed)
 				if err != nil {
 					return counts, fmt.Errorf("write %s.%s of %s: %w", col.Table, col.Column, r.ID, err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib" // also the "pgx" database/sql driver
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
@@ -43,17 +44,22 @@ const (
 //go:embed migrations
 var migrations embed.FS
 
-// Store is the database: a pool, its dialect and the clock used for timestamps.
+// Store is the database: its pools, its dialect and the clock used for timestamps.
 type Store struct {
-	db      *sqlx.DB
+	// db reads. On PostgreSQL it writes too (wdb is the same pool).
+	db *sqlx.DB
+	// wdb writes. On SQLite it is a pool of one connection, the only one that ever writes, which River
+	// shares (DB): SQLite has one writer anyway, and when every writer — ours and River's producers,
+	// completer, leader election and maintenance — waits for that connection in Go, none of them sleeps
+	// in SQLite's busy handler and loses the lock to one that did not sleep, so none times out or fails
+	// with SQLITE_BUSY under load, and the lock is handed on at once. Readers use db's connections, which
+	// WAL lets read meanwhile.
+	wdb     *sqlx.DB
 	dialect Dialect
 	now     func() time.Time
+	url     string // PostgreSQL's, for the pgx pool that listens for River's notifications
 	// password, when set, gives the password of every new PostgreSQL connection (an Entra token).
 	password func(ctx context.Context) (string, error)
-	// writer lets one of our SQLite write transactions in at a time. SQLite has one writer anyway; when
-	// writers queue here, in order, they hold no pool connection while they wait and do not sleep in
-	// SQLite's busy handler, so readers keep their connections and the lock is handed on at once.
-	writer chan struct{}
 }
 
 // Option changes how a Store is opened.
@@ -80,12 +86,13 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*St
 	var err error
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		s.dialect = Postgres
+		s.dialect, s.url = Postgres, databaseURL
 		s.db, err = s.openPostgres(databaseURL)
 		if err == nil {
 			s.db.SetMaxOpenConns(20)
 			s.db.SetMaxIdleConns(20)
 			s.db.SetConnMaxIdleTime(5 * time.Minute)
+			s.wdb = s.db
 		}
 	case databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:"):
 		s.dialect = SQLite
@@ -96,15 +103,7 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*St
 			}
 			path = filepath.Join(dataDir, "crmsync.db")
 		}
-		s.db, err = sqlx.Open("sqlite", sqliteDSN(path))
-		if err == nil {
-			// One writer at a time is SQLite's rule; WAL lets readers go on meanwhile. Immediate
-			// transactions take the write lock up front, so two writers queue on busy_timeout instead of
-			// failing with SQLITE_BUSY when a read turns into a write. Our own writers queue on s.writer.
-			s.db.SetMaxOpenConns(16)
-			s.db.SetMaxIdleConns(16)
-			s.writer = make(chan struct{}, 1)
-		}
+		s.wdb, s.db, err = openSQLite(path)
 	default:
 		return nil, fmt.Errorf("open database: unsupported database URL %q (use postgres://… or leave it empty for SQLite)", redact(databaseURL))
 	}
@@ -113,9 +112,12 @@ func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (*St
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if err := s.db.PingContext(pingCtx); err != nil {
-		s.db.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+	// The writer first: its connection turns the file to WAL, which the readers' then find.
+	for _, db := range []*sqlx.DB{s.wdb, s.db} {
+		if err := db.PingContext(pingCtx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+		}
 	}
 	return s, nil
 }
@@ -141,9 +143,35 @@ func (s *Store) openPostgres(databaseURL string) (*sqlx.DB, error) {
 	return sqlx.NewDb(db, "pgx"), nil
 }
 
-func sqliteDSN(path string) string {
+// openSQLite opens the two pools of a SQLite file: the writer's single connection, whose transactions
+// take the write lock up front (immediate), and the readers', which may not write (query_only).
+// Their connections keep the statements they compiled (stmtcache.go).
+func openSQLite(path string) (writer, readers *sqlx.DB, err error) {
+	open := func(dsn string, conns int) (*sqlx.DB, error) {
+		c, err := newSQLiteConnector(dsn)
+		if err != nil {
+			return nil, err
+		}
+		db := sqlx.NewDb(sql.OpenDB(c), "sqlite")
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		return db, nil
+	}
+	if writer, err = open(sqliteDSN(path, "immediate"), 1); err != nil {
+		return nil, nil, err
+	}
+	if readers, err = open(sqliteDSN(path, "deferred")+"&_pragma=query_only(1)", 16); err != nil {
+		writer.Close()
+		return nil, nil, err
+	}
+	return writer, readers, nil
+}
+
+// sqliteDSN is the file's settings. WAL lets readers go on while the writer writes; busy_timeout only
+// matters to a second process on the same file (the writer is alone in this one).
+func sqliteDSN(path, txlock string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=synchronous(NORMAL)&_txlock=" + txlock + "&_time_format=sqlite"
 }
 
 // redact hides a password in a database URL before it reaches a message.
@@ -159,11 +187,50 @@ func redact(u string) string {
 // Dialect tells which database the store runs on.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
-// DB exposes the pool to packages that share the database, such as the job queue.
-func (s *Store) DB() *sql.DB { return s.db.DB }
+// DB exposes the pool that writes to packages that share the database, such as the job queue: on SQLite
+// the writer's single connection, which River must share so that it never competes for SQLite's lock.
+func (s *Store) DB() *sql.DB { return s.wdb.DB }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+// ListenerPool opens a pgx pool on the store's PostgreSQL database (its schema too), whose connections
+// River takes for LISTEN, so that a job inserted by any replica wakes the workers at once instead of at
+// their next poll. The caller closes it. It is an error on SQLite.
+func (s *Store) ListenerPool() (*pgxpool.Pool, error) {
+	if s.dialect != Postgres {
+		return nil, errors.New("listener pool: only PostgreSQL has LISTEN")
+	}
+	cfg, err := pgxpool.ParseConfig(s.url)
+	if err != nil {
+		return nil, fmt.Errorf("listener pool: parse database URL %s: %w", redact(s.url), err)
+	}
+	cfg.MinConns, cfg.MaxConns = 0, 2
+	if password := s.password; password != nil {
+		cfg.BeforeConnect = func(ctx context.Context, c *pgx.ConnConfig) error {
+			pw, err := password(ctx)
+			if err != nil {
+				return fmt.Errorf("database password: %w", err)
+			}
+			c.Password = pw
+			return nil
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("listener pool: %w", err)
+	}
+	return pool, nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	var err error
+	if s.db != nil {
+		err = s.db.Close()
+	}
+	if s.wdb != nil && s.wdb != s.db {
+		err = errors.Join(err, s.wdb.Close())
+	}
+	return err
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -198,7 +265,7 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(dialect, s.db.DB, sub, opts...)
+	p, err := goose.NewProvider(dialect, s.wdb.DB, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -213,27 +280,9 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	return nil
 }
 
-// acquireWriter waits for the SQLite write slot (a no-op on PostgreSQL) and returns its release.
-func (s *Store) acquireWriter(ctx context.Context) (func(), error) {
-	if s.writer == nil {
-		return func() {}, nil
-	}
-	select {
-	case s.writer <- struct{}{}:
-		return func() { <-s.writer }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait to write: %w", ctx.Err())
-	}
-}
-
-// exec runs one writing statement outside a transaction, through the write slot.
+// exec runs one writing statement outside a transaction, on the writer's pool.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	release, err := s.acquireWriter(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return s.db.ExecContext(ctx, query, args...)
+	return s.wdb.ExecContext(ctx, query, args...)
 }
 
 // q rewrites ? placeholders for the store's database.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/crmsync/crmsync/internal/crm"
@@ -73,6 +74,55 @@ func (tx *Tx) TrackRequestByKey(ctx context.Context, tenantID, userID, itemKey, 
 	var row trackRequestRow
 	if err := tx.db.GetContext(ctx, &row, tx.q(query), tenantID, userID, itemKey, action); err != nil {
 		return crm.TrackRequest{}, notFound(err, crm.NotFound("no request for item %s", itemKey), "get track request")
+	}
+	return row.request(), nil
+}
+
+// InsertNewTrackRequests stores, in one statement, those of the requests whose user has no request yet
+// for the item and action, and returns the ids of those it stored: the first statement of the
+// transaction that accepts a batch of clicks, and for new clicks the last before their jobs. Of two
+// requests with the same key, the first is stored.
+func (tx *Tx) InsertNewTrackRequests(ctx context.Context, reqs []crm.TrackRequest) (map[string]bool, error) {
+	if len(reqs) == 0 {
+		return map[string]bool{}, nil
+	}
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	var b strings.Builder
+	b.WriteString(`INSERT INTO track_requests (` + trackRequestColumns + `) VALUES `)
+	args := make([]any, 0, 22*len(reqs))
+	for i, r := range reqs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+		regType, regID := regardingArgs(r.Regarding)
+		args = append(args, r.ID, r.TenantID, r.UserID, r.ItemKey, r.ItemID, r.ImmutableID, r.ItemType, r.Action, max(r.Generation, 1),
+			r.InternetMessageID, r.ConversationID, regType, regID, r.State, r.Error, nullString(r.ActivityID), nullString(r.RecordID),
+			nullBytes(r.Assertion), r.Auto, r.CreatedAt, r.UpdatedAt, timeOrNull(r.FinishedAt))
+	}
+	b.WriteString(` ON CONFLICT (tenant_id, user_id, item_key, action) DO NOTHING RETURNING id`)
+	var ids []string
+	if err := tx.db.SelectContext(ctx, &ids, tx.q(b.String()), args...); err != nil {
+		return nil, fmt.Errorf("insert %d track requests: %w", len(reqs), err)
+	}
+	inserted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		inserted[id] = true
+	}
+	return inserted, nil
+}
+
+// TrackRequestForItem finds the request of a user for an item known by its immutable id and an action:
+// one keyed by that id (automatic tracking's), or one keyed by a REST id whose worker learnt it.
+func (tx *Tx) TrackRequestForItem(ctx context.Context, tenantID, userID, immutableID, action string) (crm.TrackRequest, error) {
+	query := `SELECT ` + trackRequestColumns + ` FROM track_requests WHERE tenant_id = ? AND user_id = ? AND action = ?
+		AND (item_key = ? OR immutable_id = ?) ORDER BY updated_at DESC LIMIT 1`
+	if tx.s.dialect == Postgres {
+		query += ` FOR UPDATE`
+	}
+	var row trackRequestRow
+	if err := tx.db.GetContext(ctx, &row, tx.q(query), tenantID, userID, action, immutableID, immutableID); err != nil {
+		return crm.TrackRequest{}, notFound(err, crm.NotFound("no request for item %s", immutableID), "get track request")
 	}
 	return row.request(), nil
 }

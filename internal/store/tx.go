@@ -18,14 +18,10 @@ type Tx struct {
 }
 
 // InTx runs fn in one transaction, which commits when fn returns nil and rolls back otherwise. On SQLite
-// it first waits for the write slot, so fn should do its slow work (Graph calls) before or after.
+// it holds the only writing connection, so fn should do its slow work (Graph calls) before or after, and
+// must not write through the store's own methods, which would wait for that connection.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	release, err := s.acquireWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	db, err := s.db.BeginTxx(ctx, nil)
+	db, err := s.wdb.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

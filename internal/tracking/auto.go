@@ -58,7 +58,7 @@ func (s *Auto) SubmitAuto(ctx context.Context, queue jobs.Inserter, it AutoItem)
 	}
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		for _, action := range []string{crm.ActionTrack, crm.ActionUntrack} {
-			existing, err := tx.TrackRequestByKey(ctx, req.TenantID, req.UserID, req.ItemKey, action)
+			existing, err := tx.TrackRequestForItem(ctx, req.TenantID, req.UserID, req.ItemKey, action)
 			if err == nil {
 				req = existing
 				return nil

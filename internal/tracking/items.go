@@ -20,8 +20,12 @@ type task struct {
 	user   crm.User
 	mb     Mailbox
 	kind   outlook.Kind
-	itemID string // immutable
+	itemID string // immutable; "" until the first read of the item learns it
 }
+
+// readID is the id to read the item by: its immutable id once known, else the id the add-in sent, which
+// Graph reads as well and answers with the immutable id (Prefer: IdType="ImmutableId").
+func (t *task) readID() string { return cmp.Or(t.itemID, t.req.ItemID) }
 
 // actor is the user the request acts for.
 func (t *task) actor() crm.Actor {
@@ -64,34 +68,38 @@ func (t *task) track(ctx context.Context) (outcome, error) {
 	var d draft
 	switch t.kind {
 	case outlook.KindMessage:
-		m, err := t.mb.Message(ctx, t.itemID)
+		m, err := t.mb.Message(ctx, t.readID())
 		if err != nil {
 			return outcome{}, fmt.Errorf("read message: %w", err)
 		}
+		t.itemID = cmp.Or(m.ID, t.readID())
 		if m.IsDraft {
 			return outcome{}, errDraft
 		}
 		d = t.messageDraft(m)
 	case outlook.KindAppointment:
-		e, err := t.mb.Event(ctx, t.itemID)
+		e, err := t.mb.Event(ctx, t.readID())
 		if err != nil {
 			return outcome{}, fmt.Errorf("read appointment: %w", err)
 		}
+		t.itemID = cmp.Or(e.ID, t.readID())
 		if e.Type == outlook.EventSeriesMaster {
 			return outcome{}, errSeries
 		}
 		d = t.eventDraft(e)
 	case outlook.KindTask:
-		tk, err := t.mb.Task(ctx, t.itemID)
+		tk, err := t.mb.Task(ctx, t.readID())
 		if err != nil {
 			return outcome{}, fmt.Errorf("read task: %w", err)
 		}
+		t.itemID = cmp.Or(tk.ID, t.readID())
 		d = t.taskDraft(tk)
 	case outlook.KindContact:
-		c, err := t.mb.Contact(ctx, t.itemID)
+		c, err := t.mb.Contact(ctx, t.readID())
 		if err != nil {
 			return outcome{}, fmt.Errorf("read contact: %w", err)
 		}
+		t.itemID = cmp.Or(c.ID, t.readID())
 		return t.trackContact(ctx, c)
 	}
 	return t.trackActivity(ctx, d)
@@ -347,18 +355,48 @@ func contactInput(c outlook.Contact) crm.RecordInput {
 	return crm.RecordInput{Fields: fields}
 }
 
+// link finds the user's link of the item, by its immutable id when known, else by the id the add-in sent.
+func (t *task) link(ctx context.Context) (crm.ItemLink, bool, error) {
+	for _, id := range []string{t.itemID, t.req.ItemID} {
+		if id == "" {
+			continue
+		}
+		link, err := t.w.store.ItemLink(ctx, t.req.TenantID, t.user.ID, id)
+		if err == nil {
+			return link, true, nil
+		}
+		if !crm.IsNotFound(err) {
+			return crm.ItemLink{}, false, err
+		}
+	}
+	return crm.ItemLink{}, false, nil
+}
+
 // untrack removes the stamp and the link. The activity stays, unless the tenant says untracking deletes,
 // the user may delete it, and no other item links to it.
 func (t *task) untrack(ctx context.Context) (outcome, error) {
 	s, tenant := t.w.store, t.req.TenantID
-	link, err := s.ItemLink(ctx, tenant, t.user.ID, t.itemID)
-	if crm.IsNotFound(err) {
-		link, err = s.ItemLink(ctx, tenant, t.user.ID, t.req.ItemID)
-	}
-	if err != nil && !crm.IsNotFound(err) {
+	link, linked, err := t.link(ctx)
+	if err != nil {
 		return outcome{}, err
 	}
-	linked := err == nil
+	if linked && t.itemID == "" {
+		t.itemID = link.ItemID
+	}
+	if t.itemID == "" {
+		id, err := t.mb.ImmutableID(ctx, t.kind, t.req.ItemID)
+		if errors.Is(err, outlook.ErrNotFound) || errors.Is(err, outlook.ErrInvalid) {
+			return outcome{}, nil // neither linked nor in the mailbox: nothing to untrack
+		}
+		if err != nil {
+			return outcome{}, fmt.Errorf("resolve item id: %w", err)
+		}
+		// The item may have moved since it was tracked: a new REST id, the same immutable id.
+		t.itemID = id
+		if link, linked, err = t.link(ctx); err != nil {
+			return outcome{}, err
+		}
+	}
 	if err := t.mb.Unstamp(ctx, t.kind, t.itemID); err != nil && !errors.Is(err, outlook.ErrNotFound) {
 		return outcome{}, fmt.Errorf("unstamp item: %w", err)
 	}

@@ -1,13 +1,10 @@
 package tracking
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -74,8 +71,13 @@ func (c Click) validate() error {
 	return nil
 }
 
-// Submit accepts a click: it checks it, learns the item's immutable id, and stores the request and its
-// job in one transaction. A retried click returns the same request without queuing more work.
+// Submit accepts a click: it checks it and stores the request and its job in one short transaction
+// (shared with the clicks accepted at the same moment, see acceptor), without waiting for Graph. The request is keyed by the id the add-in sent (a REST id, or a To Do task
+// id), so a retried click returns the same request without queuing more work. What only the user's
+// mailbox can say — the item's immutable id, and whether the mailbox has the item at all (an item of
+// another mailbox is refused there, with nothing created) — the worker learns from its first read of the
+// item; a click on the same item after it moved to another folder (a new REST id) is a new request whose
+// worker finds the item's link through the immutable id and ends with the same activity.
 func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.TrackRequest, error) {
 	if err := click.validate(); err != nil {
 		return crm.TrackRequest{}, err
@@ -85,49 +87,48 @@ func (s *Service) Submit(ctx context.Context, who Caller, click Click) (crm.Trac
 			return crm.TrackRequest{}, err
 		}
 	}
-	kind := outlook.Kind(click.ItemType)
-	immutableID, err := s.immutableID(ctx, who, kind, click.ItemID)
-	if err != nil {
-		return crm.TrackRequest{}, err
-	}
 	now := s.now().UTC()
-	req := crm.TrackRequest{ID: uuid.NewString(), TenantID: who.TenantID, UserID: who.UserID, ItemKey: cmp.Or(immutableID, click.ItemID),
-		ItemID: click.ItemID, ImmutableID: immutableID, ItemType: click.ItemType, Action: click.Action, Generation: 1,
+	req := crm.TrackRequest{ID: uuid.NewString(), TenantID: who.TenantID, UserID: who.UserID, ItemKey: click.ItemID,
+		ItemID: click.ItemID, ItemType: click.ItemType, Action: click.Action, Generation: 1,
 		InternetMessageID: click.InternetMessageID, ConversationID: click.ConversationID, Regarding: click.Regarding,
 		State: crm.StateQueued, CreatedAt: now, UpdatedAt: now}
+	if outlook.Kind(click.ItemType) == outlook.KindTask {
+		req.ImmutableID = click.ItemID // To Do ids do not change
+	}
 	if a := who.assertion(); a != "" && s.box != nil {
 		req.Assertion = s.box.Seal([]byte(a), assertionPurpose)
 	}
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		existing, err := tx.TrackRequestByKey(ctx, req.TenantID, req.UserID, req.ItemKey, req.Action)
-		switch {
-		case crm.IsNotFound(err):
-			if err := tx.InsertTrackRequest(ctx, req); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		default:
-			reuse, err := s.stillHolds(ctx, tx, existing, req)
-			if err != nil {
-				return err
-			}
-			if reuse {
-				req = existing
-				return nil
-			}
-			req.ID, req.CreatedAt = existing.ID, existing.CreatedAt
-			if req.Generation, err = tx.RequeueTrackRequest(ctx, req); err != nil {
-				return err
-			}
-		}
-		return s.queue.InsertTx(ctx, tx, TrackArgs{TenantID: req.TenantID, RequestID: req.ID, Generation: req.Generation}, nil)
-	})
+	req, err := s.acceptor.accept(ctx, req)
 	if err != nil {
 		return crm.TrackRequest{}, fmt.Errorf("accept %s of %s: %w", click.Action, click.ItemType, err)
 	}
 	req.Assertion = nil
 	return req, nil
+}
+
+// settle settles an accepted click whose user already has a request for the item and action, inside the
+// transaction that stores it: the same click again (its request, no new job), or a click that asks for
+// the work again (the request taken up again at its next generation, with a new job).
+func (s *Service) settle(ctx context.Context, tx *store.Tx, w *acceptance) (bool, error) {
+	click := w.req
+	existing, err := tx.TrackRequestByKey(ctx, click.TenantID, click.UserID, click.ItemKey, click.Action)
+	if err != nil {
+		return false, err
+	}
+	reuse, err := s.stillHolds(ctx, tx, existing, click)
+	if err != nil {
+		return false, err
+	}
+	if reuse {
+		w.req = existing
+		return false, nil
+	}
+	click.ID, click.CreatedAt = existing.ID, existing.CreatedAt
+	if click.Generation, err = tx.RequeueTrackRequest(ctx, click); err != nil {
+		return false, err
+	}
+	w.req = click
+	return true, nil
 }
 
 // stillHolds decides whether a repeated click is the same click (answer with the existing request) or
@@ -166,36 +167,6 @@ func (s *Service) checkRegarding(ctx context.Context, who Caller, ref *crm.Recor
 	}
 	return s.records.CheckRegarding(ctx, access, *ref)
 }
-
-// immutableID asks the user's mailbox for the item's immutable id. An item the mailbox does not have
-// (another user's, or a malformed id) is refused now, with nothing queued. When Graph cannot answer at
-// this moment, the click is accepted all the same, keyed by its REST id, and the worker asks again: a
-// click is never lost to a passing Graph failure.
-func (s *Service) immutableID(ctx context.Context, who Caller, kind outlook.Kind, itemID string) (string, error) {
-	if kind == outlook.KindTask {
-		return itemID, nil // To Do ids do not change
-	}
-	// The click must be acknowledged fast even when Graph is slow: past this, the worker resolves the id.
-	ctx, cancel := context.WithTimeout(ctx, acceptLookupTimeout)
-	defer cancel()
-	mb, err := s.open(ctx, MailboxUser{TenantID: who.TenantID, ObjectID: who.ObjectID, Assertion: who.assertion()})
-	if err != nil {
-		s.logger.Warn("mailbox not available at accept time; the worker will resolve the item", "error", err.Error())
-		return "", nil
-	}
-	id, err := mb.ImmutableID(ctx, kind, itemID)
-	switch {
-	case err == nil:
-		return id, nil
-	case errors.Is(err, outlook.ErrNotFound), errors.Is(err, outlook.ErrInvalid):
-		return "", crm.NotFound("your mailbox has no %s with this id", kind)
-	}
-	s.logger.Warn("immutable id not available at accept time; the worker will resolve it", "error", err.Error())
-	return "", nil
-}
-
-// acceptLookupTimeout bounds the Graph lookup on the accept path.
-const acceptLookupTimeout = 2 * time.Second
 
 // TrackArgs is the job that works one track request.
 type TrackArgs struct {

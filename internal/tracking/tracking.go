@@ -22,6 +22,8 @@ type Mailbox interface {
 	Event(ctx context.Context, id string) (outlook.Event, error)
 	Contact(ctx context.Context, id string) (outlook.Contact, error)
 	Task(ctx context.Context, taskItemID string) (outlook.Task, error)
+	// ImmutableID reads the immutable id of an item named by the add-in's REST id (untrack of an item the
+	// worker has not read).
 	ImmutableID(ctx context.Context, kind outlook.Kind, restID string) (string, error)
 	// StampKnown stamps an item just read, whose categories the caller passes (kept, plus ours).
 	StampKnown(ctx context.Context, kind outlook.Kind, id, crmID string, categories []string) error
@@ -42,21 +44,27 @@ type OpenMailbox func(ctx context.Context, user MailboxUser) (Mailbox, error)
 // Service accepts clicks and tells how they went; the Worker works them, and Auto accepts what automatic
 // tracking picks.
 type Service struct {
-	store   *store.Store
-	records *records.Service
-	queue   *jobs.Queue
-	open    OpenMailbox
-	box     *secretbox.Box
-	logger  *slog.Logger
-	now     func() time.Time
+	store    *store.Store
+	records  *records.Service
+	box      *secretbox.Box
+	logger   *slog.Logger
+	now      func() time.Time
+	acceptor *acceptor
 }
 
-// New builds the service on the queue that its requests' jobs go to.
-func New(s *store.Store, recs *records.Service, q *jobs.Queue, open OpenMailbox, box *secretbox.Box, logger *slog.Logger) *Service {
+// New builds the service on the queue that its requests' jobs go to. Accepting a click asks nothing of
+// the user's mailbox: the worker does (NewWorker).
+func New(s *store.Store, recs *records.Service, q *jobs.Queue, box *secretbox.Box, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: s, records: recs, queue: q, open: open, box: box, logger: logger, now: time.Now}
+	svc := &Service{store: s, records: recs, box: box, logger: logger, now: time.Now}
+	var in jobs.Inserter
+	if q != nil {
+		in = q.Inserter
+	}
+	svc.acceptor = &acceptor{db: s, queue: in, settle: svc.settle}
+	return svc
 }
 
 // assertionPurpose binds sealed assertions to their use.

@@ -66,9 +66,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 		// A newer click took this request over, or it is finished: nothing left for this job.
 		return w.store.InTx(ctx, func(tx *store.Tx) error { return jobs.CompleteTx(ctx, tx, job) })
 	}
-	if err := w.store.MarkTrackProcessing(ctx, req.TenantID, req.ID, ""); err != nil {
-		return err
-	}
+	// The request stays queued while its first attempt runs (in the common case it ends done or failed at
+	// once); it shows processing while it waits for another attempt. Marking it processing up front would
+	// cost each click one more write transaction, what SQLite's single writer has least of.
 	res, err := w.work(ctx, req)
 	var throttled *outlook.ThrottledError
 	switch {
@@ -76,6 +76,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 		req.State, req.ActivityID, req.RecordID = crm.StateDone, res.activityID, res.recordID
 	case errors.As(err, &throttled):
 		// Graph asked us to wait: come back then, without spending an attempt.
+		w.markProcessing(ctx, req, res)
 		return river.JobSnooze(max(throttled.RetryAfter, time.Second))
 	case isPermanent(err):
 		req.State, req.Error = crm.StateFailed, readable(err)
@@ -84,6 +85,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 		req.State, req.Error = crm.StateFailed, "gave up after "+fmt.Sprint(job.Attempt)+" attempts: "+readable(err)
 		w.logger.Error("track request gave up", "request", req.ID, "error", err.Error())
 	default:
+		w.markProcessing(ctx, req, res)
 		return err // transient: River retries with backoff
 	}
 	req.ImmutableID = res.immutableID
@@ -100,6 +102,16 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
 	})
 }
 
+// markProcessing records that the request is being worked and will be tried again, with the immutable
+// id the attempt learnt. It is only a display: a failure to record it is logged, not retried.
+func (w *Worker) markProcessing(ctx context.Context, req crm.TrackRequest, res outcome) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.store.MarkTrackProcessing(ctx, req.TenantID, req.ID, res.immutableID); err != nil {
+		w.logger.Warn("mark track request processing", "request", req.ID, "error", err.Error())
+	}
+}
+
 // isPermanent reports whether retrying cannot help: the item is gone, access is denied, the request
 // is malformed, or the CRM refuses it.
 func isPermanent(err error) bool {
@@ -114,7 +126,7 @@ func readable(err error) string {
 	var de *crm.Error
 	switch {
 	case errors.Is(err, outlook.ErrNotFound):
-		return "the item no longer exists in the mailbox"
+		return "the item is not in your mailbox: it was deleted, or it is another mailbox's"
 	case errors.Is(err, outlook.ErrPermission):
 		return "crmsync may not read your mailbox: ask your administrator to grant consent, or sign in again (" + err.Error() + ")"
 	case errors.Is(err, errDraft):
@@ -143,20 +155,15 @@ func (w *Worker) work(ctx context.Context, req crm.TrackRequest) (outcome, error
 	if err != nil {
 		return outcome{}, fmt.Errorf("open mailbox: %w", err)
 	}
-	kind := outlook.Kind(req.ItemType)
-	itemID := req.ImmutableID
-	if itemID == "" {
-		if itemID, err = mb.ImmutableID(ctx, kind, req.ItemID); err != nil {
-			return outcome{}, fmt.Errorf("resolve item id: %w", err)
-		}
-	}
-	t := &task{w: w, req: req, user: user, mb: mb, kind: kind, itemID: itemID}
+	// The immutable id is known from an earlier attempt (or is a To Do task's id); otherwise the first read
+	// of the item, by the id the add-in sent, learns it.
+	t := &task{w: w, req: req, user: user, mb: mb, kind: outlook.Kind(req.ItemType), itemID: req.ImmutableID}
 	var res outcome
 	if req.Action == crm.ActionUntrack {
 		res, err = t.untrack(ctx)
 	} else {
 		res, err = t.track(ctx)
 	}
-	res.immutableID = itemID
+	res.immutableID = t.itemID
 	return res, err
 }

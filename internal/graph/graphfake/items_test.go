@@ -3,11 +3,13 @@ package graphfake_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
 	"testing"
 
+	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/outlook"
 )
 
@@ -108,9 +110,19 @@ func TestStampProperty(t *testing.T) {
 func TestTranslateExchangeIDs(t *testing.T) {
 	f := setup(t)
 	rest := f.srv.RESTID(aliceID, f.msg.ID)
-	r := f.call(t, "POST", "/users/"+aliceID+"/translateExchangeIds", map[string]any{
+	body := map[string]any{
 		"inputIds": []string{rest, "AAMkAGI2bm90LWEtcmVhbC1pZA="}, "sourceIdType": "restId", "targetIdType": "restImmutableEntryId",
-	})
+	}
+	// Graph supports translateExchangeIds with delegated permissions only: an app-only token, or one
+	// graphfake cannot tell is delegated (not a JWT), is refused.
+	for name, token := range map[string]string{"opaque": "test-token", "app-only JWT": appOnlyToken()} {
+		r := f.call(t, "POST", "/users/"+aliceID+"/translateExchangeIds", body, "Authorization", "", "Authorization", "Bearer "+token)
+		if r.status != http.StatusForbidden || r.errorCode() != "ErrorAccessDenied" {
+			t.Errorf("%s token: status %d, code %q; want 403 ErrorAccessDenied", name, r.status, r.errorCode())
+		}
+	}
+	r := f.call(t, "POST", "/users/"+aliceID+"/translateExchangeIds", body,
+		"Authorization", "", "Authorization", "Bearer "+graphfake.DelegatedToken("User.ReadBasic.All"))
 	wantStatus(t, r, http.StatusOK)
 	v := r.values()
 	if len(v) != 2 || v[0]["sourceId"] != rest || v[0]["targetId"] != f.msg.ID {
@@ -118,6 +130,28 @@ func TestTranslateExchangeIDs(t *testing.T) {
 	}
 	if v[1]["targetId"] != nil || v[1]["errorDetails"] == nil {
 		t.Errorf("unknown id translated to %v", v[1])
+	}
+}
+
+// appOnlyToken is shaped as Graph's app-only tokens: roles, idtyp "app", no scp.
+func appOnlyToken() string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(`{"roles":["Mail.ReadWrite"],"idtyp":"app"}`)) + "."
+}
+
+// TestImmutableIDOnRead: a GET by the REST id with Prefer: IdType="ImmutableId" answers the item's
+// immutable id, with an app-only token too — how crmsync learns it in server mode.
+func TestImmutableIDOnRead(t *testing.T) {
+	f := setup(t)
+	rest := f.srv.RESTID(aliceID, f.msg.ID)
+	r := f.call(t, "GET", "/users/"+aliceID+"/messages/"+url.PathEscape(rest)+"?$select=id", nil,
+		"Authorization", "", "Authorization", "Bearer "+appOnlyToken(), "Prefer", `IdType="ImmutableId"`)
+	wantStatus(t, r, http.StatusOK)
+	if r.str("id") != f.msg.ID {
+		t.Errorf("id = %q, want the immutable %q", r.str("id"), f.msg.ID)
+	}
+	if r.header.Get("Preference-Applied") != `IdType="ImmutableId"` {
+		t.Errorf("Preference-Applied = %q", r.header.Get("Preference-Applied"))
 	}
 }
 

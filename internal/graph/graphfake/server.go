@@ -1,6 +1,6 @@
 // Package graphfake is an in-memory Microsoft Graph v1.0 server for tests and local mode. It serves the
-// few routes crmsync calls (messages, events, contacts, To Do tasks, their stamps, translateExchangeIds
-// and delta queries) in Graph's own wire format, closely enough that the real msgraph-sdk-go client works
+// few routes crmsync calls (messages, events, contacts, To Do tasks, their stamps, translateExchangeIds —
+// for delegated tokens only, as Graph (tokens.go) — and delta queries) in Graph's own wire format, closely enough that the real msgraph-sdk-go client works
 // against it, and it injects the failures Graph is known for: throttling, outages, expired delta tokens.
 //
 // It is no kinder than Graph's documentation: a delta entry of an updated item carries only what changed

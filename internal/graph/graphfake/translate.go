@@ -13,8 +13,12 @@ const maxTranslateIDs = 1000
 
 // translateExchangeIDs serves POST /users/{user}/translateExchangeIds between the id forms crmsync meets:
 // restId (Office.js convertToRestId), restImmutableEntryId (what crmsync stores) and ewsId (Office.js
-// item.itemId, standard base64).
+// item.itemId, standard base64). As Graph, it refuses app-only tokens: translateExchangeIds is not
+// supported with application permissions (tokens.go).
 func translateExchangeIDs(c *call) response {
+	if !delegated(c.r) {
+		return accessDenied()
+	}
 	var in struct {
 		InputIDs     []string `json:"inputIds"`
 		SourceIDType string   `json:"sourceIdType"`
