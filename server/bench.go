@@ -10,24 +10,26 @@ import (
 	"github.com/crmsync/crmsync/internal/bench"
 )
 
-const benchUsage = "usage: crmsync bench track|sync [flags]   (run \"crmsync bench track -h\" or \"crmsync bench sync -h\" for the flags)"
+const benchUsage = "usage: crmsync bench track|sync|notify [flags]   (run \"crmsync bench <name> -h\" for the flags)"
 
-// runBench runs `crmsync bench track` or `crmsync bench sync`. The database comes from --database-url
+// runBench runs `crmsync bench track`, `crmsync bench sync` or `crmsync bench notify`. The database comes from --database-url
 // only, never from CRMSYNC_DATABASE_URL, so that a benchmark cannot write into the database the
 // environment points at by accident.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, benchUsage)
-		return fmt.Errorf("bench: name the benchmark to run: track or sync")
+		return fmt.Errorf("bench: name the benchmark to run: track, sync or notify")
 	}
 	switch args[0] {
 	case "track":
 		return benchTrack(ctx, args[1:], stdout, stderr)
 	case "sync":
 		return benchSync(ctx, args[1:], stdout, stderr)
+	case "notify":
+		return benchNotify(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, benchUsage)
-	return fmt.Errorf("bench: unknown benchmark %q; the benchmarks are track and sync", args[0])
+	return fmt.Errorf("bench: unknown benchmark %q; the benchmarks are track, sync and notify", args[0])
 }
 
 // benchTrack measures Track clicks: this binary, started as a child `serve`, against a fake Graph.
@@ -74,4 +76,26 @@ func benchSync(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("bench sync: unexpected argument %q", fs.Arg(0))
 	}
 	return bench.RunSync(ctx, cfg, stdout, stderr)
+}
+
+// benchNotify measures change notifications, in this process, against a fake Graph that posts them.
+func benchNotify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := bench.NotifyDefaults()
+	fs := flag.NewFlagSet("bench notify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&cfg.Mailboxes, "mailboxes", "fleet sizes to measure, comma-separated, each on a fresh database")
+	fs.DurationVar(&cfg.GraphLatency, "graph-latency", cfg.GraphLatency, "how long the fake Graph takes to answer every call")
+	fs.Float64Var(&cfg.Share, "share", cfg.Share, "share of the mailboxes that receive a new email at once")
+	fs.IntVar(&cfg.Rate, "rate", cfg.Rate, "notifications a second posted to measure the endpoint's latency")
+	fs.DurationVar(&cfg.RateFor, "rate-for", cfg.RateFor, "for how long")
+	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "synchronization jobs run at once (the service's sync queue runs 16)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… for PostgreSQL (a schema per fleet is created and dropped); empty for SQLite in a temporary dir")
+	fs.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a CPU profile of each fleet's endpoint phase to this path, suffixed with .<mailboxes>")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench notify: unexpected argument %q", fs.Arg(0))
+	}
+	return bench.RunNotify(ctx, cfg, stdout, stderr)
 }

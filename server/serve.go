@@ -70,7 +70,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	validatorOpts := identity.Options{Authority: cfg.Authority, ClientID: cfg.ClientID, Tenants: cfg.Tenants, Logger: logger,
 		AppIDURIs: appIDURIs(cfg)}
-	opts := service.Options{Store: db, EncryptionKeys: cfg.EncryptionKeys, GraphURL: cfg.GraphURL, Logger: logger}
+	opts := service.Options{Store: db, EncryptionKeys: cfg.EncryptionKeys, GraphURL: cfg.GraphURL, Logger: logger, PublicURL: cfg.PublicURL}
 	if cfg.Local() {
 		if err := localMode(ctx, cfg, baseURL, &deps, &validatorOpts, &opts); err != nil {
 			return err
@@ -161,6 +161,8 @@ func localMode(ctx context.Context, cfg config.Config, baseURL string, deps *api
 	}
 	authority := baseURL + "/dev/oidc"
 	deps.DevIssuer = issuer.Handler(authority)
+	// Graph (the demo mailbox, or another fake) posts change notifications to this very process.
+	o.PublicURL = baseURL
 	v.Authority, v.ClientID, v.AppIDURIs = authority, identity.DevClientID, nil
 	o.DevToken = "local-development"
 	if cfg.Demo && o.GraphURL == defaultGraphURL {

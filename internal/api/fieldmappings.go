@@ -40,7 +40,7 @@ func (s *Server) putFieldMappings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	maps, err := s.deps.Store.SetFieldMappings(c.Request.Context(), callerOf(c).TenantID, changes)
+	maps, err := s.deps.Records.SetFieldMappings(c.Request.Context(), callerOf(c).Actor, changes)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -41,6 +41,12 @@ func (s *Server) routes() {
 		e.Any("/dev/outlook/*path", gin.WrapH(s.deps.Sandbox))
 	}
 
+	// Microsoft Graph's change and lifecycle notifications: no Entra token, the receiver's own checks.
+	if s.deps.Notifications != nil {
+		e.POST("/graph/notifications", s.postGraphNotifications)
+		e.POST("/graph/lifecycle", s.postGraphNotifications)
+	}
+
 	e.GET("/api/v1/openapi.json", s.openAPI())
 	v1 := e.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.GET("/me", s.getMe)
@@ -86,6 +92,13 @@ func (s *Server) routes() {
 	v1.PUT("/admin/field-security", s.requireAdmin, s.putFieldSecurity)
 	v1.GET("/admin/access", s.requireAdmin, s.getAccessLevels)
 	v1.PUT("/admin/access", s.requireAdmin, s.putAccessLevels)
+	v1.GET("/never-track", s.listNeverTrack(false))
+	v1.POST("/never-track", s.addNeverTrack(false))
+	v1.GET("/never-track/check", s.checkNeverTrack)
+	v1.DELETE("/never-track/:id", s.deleteNeverTrack(false))
+	v1.GET("/admin/never-track", s.requireAdmin, s.listNeverTrack(true))
+	v1.POST("/admin/never-track", s.requireAdmin, s.addNeverTrack(true))
+	v1.DELETE("/admin/never-track/:id", s.requireAdmin, s.deleteNeverTrack(true))
 	v1.GET("/admin/deployment", s.requireAdmin, s.getDeployment)
 	v1.POST("/admin/deployment/check", s.requireAdmin, s.checkDeployment)
 	v1.GET("/admin/mailboxes", s.requireAdmin, s.listMailboxes)

@@ -68,7 +68,7 @@ func (s *Server) putFieldSecurity(c *gin.Context) {
 		s.fail(c, crm.Invalid("the field security profiles are not valid", crm.FieldError{Field: "/items", Message: "is required: every grant (an empty array removes them all)"}))
 		return
 	}
-	perms, err := s.deps.Store.ReplaceFieldPermissions(c.Request.Context(), callerOf(c).TenantID, body.Items)
+	perms, err := s.deps.Records.ReplaceFieldPermissions(c.Request.Context(), callerOf(c).Actor, body.Items)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -115,7 +115,7 @@ func (s *Server) putAccessLevels(c *gin.Context) {
 		s.fail(c, crm.Invalid("the access levels are not valid", crm.FieldError{Field: "/items", Message: "is required: every level (an empty array restores the defaults)"}))
 		return
 	}
-	levels, err := s.deps.Store.ReplaceAccessLevels(c.Request.Context(), callerOf(c).TenantID, body.Items)
+	levels, err := s.deps.Records.ReplaceAccessLevels(c.Request.Context(), callerOf(c).Actor, body.Items)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -22,6 +22,7 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/telemetry"
 	"github.com/crmsync/crmsync/internal/tenants"
+	"github.com/crmsync/crmsync/internal/tracking"
 )
 
 // TokenValidator proves who sends a request.
@@ -37,11 +38,16 @@ type Deps struct {
 	Tenants   *tenants.Service
 	Validator TokenValidator
 	Tracker   Tracker
-	Logger    *slog.Logger
-	Metrics   *telemetry.Metrics
+	// NeverTrack is the never-track lists' use cases; when nil, NewServer builds them on Store.
+	NeverTrack *tracking.NeverTrack
+	Logger     *slog.Logger
+	Metrics    *telemetry.Metrics
 	// SyncRequests starts a client-mode synchronization pass acting as the user (POST /sync); when nil,
 	// the request is only recorded and the scheduler's next tick enqueues the pass.
 	SyncRequests SyncRequester
+	// Notifications accepts what Microsoft Graph posts to /graph/notifications and /graph/lifecycle; nil
+	// serves neither.
+	Notifications NotificationReceiver
 	// Credential reports the health of the service's managed or workload identity for /readyz; nil when
 	// Graph is reached with a secret or a certificate.
 	Credential func() CredentialHealth
@@ -107,7 +113,10 @@ func NewServer(deps Deps) *Server {
 		deps.Metrics = telemetry.NewMetrics()
 	}
 	if deps.Records == nil {
-		deps.Records = records.New(deps.Store, deps.Now)
+		deps.Records = records.New(deps.Store, deps.Now, nil)
+	}
+	if deps.NeverTrack == nil {
+		deps.NeverTrack = tracking.NewNeverTrack(deps.Store)
 	}
 	if deps.Deployment == nil {
 		deps.Deployment = deployment.New(deployment.Config{}, nil, nil)

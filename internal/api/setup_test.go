@@ -161,7 +161,7 @@ func (e *env) seedRecord(token, typ string, body map[string]any) crm.Record {
 // withTracker routes the tracking endpoints over the store, with no job queue: enough to
 // read the caller's requests and to refuse bad clicks before anything is queued.
 func withTracker() option {
-	return func(d *api.Deps) { d.Tracker = tracking.New(d.Store, records.New(d.Store, nil), nil, nil, nil) }
+	return func(d *api.Deps) { d.Tracker = tracking.New(d.Store, records.New(d.Store, nil, nil), nil, nil, nil) }
 }
 
 // withDeployment describes and checks the deployment with d.

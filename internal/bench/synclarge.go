@@ -52,7 +52,7 @@ func measureLargeMailbox(ctx context.Context, cfg SyncConfig, stderr io.Writer) 
 	res.messages, res.contacts, res.events, res.pushed = messages, contacts, events, 3*perKind
 	progress(stderr, "seeding one mailbox of %d items (%d messages, %d contacts, %d events) and %d CRM items to push",
 		cfg.InitialItems, messages, contacts, events, res.pushed)
-	tenant, err := newServerTenant(ctx, svc.store, "Benchmark large mailbox")
+	tenant, err := newServerTenant(ctx, svc.store, "", "Benchmark large mailbox")
 	if err != nil {
 		return res, err
 	}

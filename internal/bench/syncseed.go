@@ -41,9 +41,13 @@ type fleet struct {
 	users  []fleetUser
 }
 
-// newServerTenant onboards a tenant in server mode with the default settings.
-func newServerTenant(ctx context.Context, s *store.Store, name string) (crm.Tenant, error) {
-	t, err := s.EnsureTenant(ctx, uuid.NewString(), name)
+// newServerTenant onboards a tenant in server mode with the default settings, with the id given (a new
+// one when empty).
+func newServerTenant(ctx context.Context, s *store.Store, id, name string) (crm.Tenant, error) {
+	if id == "" {
+		id = uuid.NewString()
+	}
+	t, err := s.EnsureTenant(ctx, id, name)
 	if err != nil {
 		return crm.Tenant{}, err
 	}
@@ -94,7 +98,7 @@ func addUsers(ctx context.Context, svc *syncService, tenantID string, n int, std
 // messages (from before synchronization began, so never tracked) and owns a few CRM contacts,
 // appointments and a task that its default filters push.
 func seedFleet(ctx context.Context, svc *syncService, n int, stderr io.Writer) (*fleet, error) {
-	tenant, err := newServerTenant(ctx, svc.store, "Benchmark fleet")
+	tenant, err := newServerTenant(ctx, svc.store, svc.tenantID, "Benchmark fleet")
 	if err != nil {
 		return nil, err
 	}

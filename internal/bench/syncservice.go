@@ -32,13 +32,15 @@ const schedulerLead = 24 * time.Hour
 // differs: its clock runs ahead, and the benchmark calls it instead of River's periodic job, so that a
 // cycle starts when the benchmark says.
 type syncService struct {
-	log     *logTally // the service's warnings and errors
-	store   *store.Store
-	fake    *graphfake.Server
-	svc     *service.Service
-	srv     *http.Server
-	conns   atomic.Int64 // connections the fake Graph accepted: the client's pool at work
-	closers []func()     // run in reverse order by close
+	log   *logTally // the service's warnings and errors
+	store *store.Store
+	fake  *graphfake.Server
+	svc   *service.Service
+	srv   *http.Server
+	conns atomic.Int64 // connections the fake Graph accepted: the client's pool at work
+	// tenantID is the id of the fleet's tenant, which the fake Graph's notifications carry; empty: any.
+	tenantID string
+	closers  []func() // run in reverse order by close
 }
 
 // startSyncService opens a fresh database, serves a fake Graph and starts the service working jobs.
@@ -89,8 +91,8 @@ func (s *syncService) schedule(ctx context.Context) (int, error) {
 }
 
 // serveGraph serves a new graphfake on loopback and returns its base URL, ending in /v1.0.
-func (s *syncService) serveGraph(latency time.Duration) (string, error) {
-	s.fake = graphfake.New(graphfake.WithLatency(latency))
+func (s *syncService) serveGraph(latency time.Duration, opts ...graphfake.Option) (string, error) {
+	s.fake = graphfake.New(append([]graphfake.Option{graphfake.WithLatency(latency)}, opts...)...)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("listen for the fake graph: %w", err)

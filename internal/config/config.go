@@ -51,7 +51,17 @@ type Config struct {
 	ScheduleInterval time.Duration
 	// DevHTTPSAddr is where local mode also serves HTTPS with a development certificate ("" when off).
 	DevHTTPSAddr string
+	// Notifications: mailboxes subscribe to Microsoft Graph change notifications, which Graph posts to
+	// PublicURL (local mode: the service's own loopback address). Off: polling only.
+	Notifications bool
+	// BackstopInterval is how often a mailbox whose notifications work still runs a full pass.
+	BackstopInterval time.Duration
 }
+
+// MaxBackstopInterval is the longest backstop: the shortest change-notification subscription's life
+// (Graph's 4,230 minutes for To Do tasks, 10,080 for mail, events and contacts, less the half hour
+// crmsync asks less), so that a mailbox passes before a subscription that could not be renewed has ended.
+const MaxBackstopInterval = 4200 * time.Minute
 
 // Local reports whether this is local mode: no production identity is configured, so the service runs
 // with the development issuer on loopback.
@@ -85,6 +95,8 @@ var settings = []setting{
 	{env: "CRMSYNC_SHUTDOWN_GRACE", flag: "shutdown-grace", def: "20s", usage: "how long a shutdown waits for requests and jobs to finish"},
 	{env: "CRMSYNC_DEV_HTTPS_ADDR", flag: "dev-https-addr", usage: "also serve HTTPS on this loopback address with a development certificate, so the add-in can be sideloaded (local mode default localhost:8443; \"off\" to turn it off)"},
 	{env: "CRMSYNC_JOB_TIMEOUT", flag: "job-timeout", def: "2m", usage: "how long one attempt of a background job may run; a job of a replica that died is retried after 1.5 times this"},
+	{env: "CRMSYNC_NOTIFICATIONS", flag: "notifications", usage: "on or off: Microsoft Graph change notifications, posted to CRMSYNC_PUBLIC_URL/graph/notifications (default on when CRMSYNC_PUBLIC_URL is https and not loopback, and in local mode; off behind a firewall Graph cannot reach: polling only)"},
+	{env: "CRMSYNC_BACKSTOP_INTERVAL", flag: "backstop-interval", def: "6h", usage: "how often a mailbox whose change notifications work still runs a full pass (at most 70h, a subscription's life)"},
 	{env: "CRMSYNC_SCHEDULE_INTERVAL", flag: "schedule-interval", def: "30s", usage: "how often the elected replica looks for mailboxes due to synchronize (server mode, and client-mode requests)"},
 }
 
@@ -166,6 +178,21 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if c.ScheduleInterval, err = time.ParseDuration(get("CRMSYNC_SCHEDULE_INTERVAL")); err != nil || c.ScheduleInterval < time.Second {
 		errs = append(errs, fmt.Errorf("CRMSYNC_SCHEDULE_INTERVAL: %q is not a duration of at least 1s", get("CRMSYNC_SCHEDULE_INTERVAL")))
 	}
+	if c.BackstopInterval, err = time.ParseDuration(get("CRMSYNC_BACKSTOP_INTERVAL")); err != nil || c.BackstopInterval < time.Minute || c.BackstopInterval > MaxBackstopInterval {
+		errs = append(errs, fmt.Errorf("CRMSYNC_BACKSTOP_INTERVAL: %q is not a duration from 1m to %s (a subscription's life)", get("CRMSYNC_BACKSTOP_INTERVAL"), MaxBackstopInterval))
+	}
+	switch n := strings.ToLower(get("CRMSYNC_NOTIFICATIONS")); n {
+	case "":
+		c.Notifications = c.Local() || reachable(c.PublicURL)
+	case "on", "true":
+		c.Notifications = true
+		if !c.Local() && !reachable(c.PublicURL) {
+			errs = append(errs, errors.New("CRMSYNC_NOTIFICATIONS=on needs CRMSYNC_PUBLIC_URL to be an https address Microsoft Graph can reach (not loopback)"))
+		}
+	case "off", "false":
+	default:
+		errs = append(errs, fmt.Errorf("CRMSYNC_NOTIFICATIONS: %q is not on or off", n))
+	}
 	if keys := get("CRMSYNC_ENCRYPTION_KEY"); keys != "" {
 		var keyErrs []error
 		c.EncryptionKeys, keyErrs = parseKeys(keys)
@@ -236,6 +263,13 @@ func (c *Config) validate() []error {
 		errs = append(errs, errors.New("production needs CRMSYNC_ENCRYPTION_KEY (openssl rand -base64 32), the same on every replica"))
 	}
 	return errs
+}
+
+// reachable reports whether Microsoft Graph can post to a public URL: https on a host that is not this
+// machine.
+func reachable(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	return err == nil && u.Scheme == "https" && u.Host != "" && !isLoopback(u.Hostname())
 }
 
 func isLoopback(host string) bool {

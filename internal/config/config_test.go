@@ -115,3 +115,47 @@ func TestLocalEncryptionKeyPersists(t *testing.T) {
 		t.Fatalf("key changed between calls or wrong size: %v", err)
 	}
 }
+
+// CRMSYNC_NOTIFICATIONS is on by default where Microsoft Graph can reach CRMSYNC_PUBLIC_URL (https, not
+// loopback) and in local mode (the demo mailbox posts to this very process); "on" elsewhere is refused.
+// CRMSYNC_BACKSTOP_INTERVAL is 6 hours by default and never longer than a subscription lives.
+func TestNotificationsAndBackstop(t *testing.T) {
+	cases := []struct {
+		name     string
+		env      map[string]string
+		wantErr  string
+		notify   bool
+		backstop time.Duration
+	}{
+		{name: "production default", env: prod(nil), notify: true, backstop: 6 * time.Hour},
+		{name: "local mode default", env: map[string]string{}, notify: true, backstop: 6 * time.Hour},
+		{name: "production off", env: prod(map[string]string{"CRMSYNC_NOTIFICATIONS": "off"}), notify: false, backstop: 6 * time.Hour},
+		{name: "local mode off", env: map[string]string{"CRMSYNC_NOTIFICATIONS": "OFF"}, notify: false, backstop: 6 * time.Hour},
+		{name: "loopback public URL", env: prod(map[string]string{"CRMSYNC_PUBLIC_URL": "https://localhost:8443"}), notify: false, backstop: 6 * time.Hour},
+		{name: "on for a loopback public URL", env: prod(map[string]string{"CRMSYNC_PUBLIC_URL": "https://127.0.0.1:8443", "CRMSYNC_NOTIFICATIONS": "on"}),
+			wantErr: "CRMSYNC_NOTIFICATIONS=on needs CRMSYNC_PUBLIC_URL"},
+		{name: "neither on nor off", env: prod(map[string]string{"CRMSYNC_NOTIFICATIONS": "sometimes"}), wantErr: `CRMSYNC_NOTIFICATIONS: "sometimes"`},
+		{name: "a backstop of an hour", env: prod(map[string]string{"CRMSYNC_BACKSTOP_INTERVAL": "1h"}), notify: true, backstop: time.Hour},
+		{name: "a backstop at the longest", env: prod(map[string]string{"CRMSYNC_BACKSTOP_INTERVAL": config.MaxBackstopInterval.String()}), notify: true,
+			backstop: config.MaxBackstopInterval},
+		{name: "a backstop longer than a subscription", env: prod(map[string]string{"CRMSYNC_BACKSTOP_INTERVAL": "72h"}), wantErr: "CRMSYNC_BACKSTOP_INTERVAL"},
+		{name: "a backstop too short", env: prod(map[string]string{"CRMSYNC_BACKSTOP_INTERVAL": "10s"}), wantErr: "CRMSYNC_BACKSTOP_INTERVAL"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Load("crmsync", nil, env(tc.env), io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Notifications != tc.notify || c.BackstopInterval != tc.backstop {
+				t.Fatalf("notifications %v, backstop %s; want %v, %s", c.Notifications, c.BackstopInterval, tc.notify, tc.backstop)
+			}
+		})
+	}
+}

@@ -56,6 +56,9 @@ type Activity struct {
 	Version           int64      `json:"version"`
 	CreatedAt         time.Time  `json:"createdAt"`
 	UpdatedAt         time.Time  `json:"updatedAt"`
+	// ScheduledAt is when the CRM last set the appointment's time: at its creation, and when it was
+	// rescheduled. The synchronization invites attendees only to what was scheduled after it began.
+	ScheduledAt *time.Time `json:"-"`
 }
 
 // Regarding is the record an activity is about.

@@ -81,9 +81,12 @@ type ItemLink struct {
 	CRMVersion  int64
 	FieldHash   string
 	// Synced holds, per CRM field, the value both sides agreed on at the link's last synchronization.
-	Synced    map[string]string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Synced map[string]string
+	// AttendeesInBody: the Outlook copy lists the appointment's attendees in its body instead of inviting
+	// them (see mailsync's appointments), so attendees do not synchronize through it.
+	AttendeesInBody bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // CRMID is the id of what the link points at: the activity, else the record.

@@ -18,8 +18,12 @@ type activityKind struct {
 func (k activityKind) recordType() string { return k.typ }
 
 func (k activityKind) item(a crm.Activity, deleted bool) crmItem {
-	return crmItem{ID: a.ID, OwnerID: a.OwnerID, Version: a.Version, UpdatedAt: a.UpdatedAt, Deleted: deleted,
-		Filter: crm.ActivityFields(a), Values: k.values(a)}
+	it := crmItem{ID: a.ID, OwnerID: a.OwnerID, Version: a.Version, UpdatedAt: a.UpdatedAt, Deleted: deleted,
+		Filter: crm.ActivityFields(a), Values: k.values(a), Scheduled: a.CreatedAt}
+	if a.ScheduledAt != nil {
+		it.Scheduled = *a.ScheduledAt
+	}
+	return it
 }
 
 func (k activityKind) changed(ctx context.Context, p *pass, owners store.Owners, since time.Time) ([]crmItem, error) {
@@ -55,7 +59,7 @@ func (k activityKind) writeCRM(ctx context.Context, p *pass, it crmItem, v value
 		case "subject":
 			patch.Subject = str(val)
 		case "body":
-			patch.Body = str(val)
+			patch.Body = str(stripAttendeeList(val))
 		case "location":
 			patch.Location = str(val)
 		case "status":
@@ -84,7 +88,7 @@ func (k activityKind) writeCRM(ctx context.Context, p *pass, it crmItem, v value
 		}
 		patch.Attendees = &parties
 	}
-	_, err := p.store.PatchActivity(ctx, p.m.TenantID, it.ID, it.Version, patch)
+	_, err := p.store.PatchActivity(ctx, p.m.TenantID, it.ID, it.Version, patch, p.changed(ctx, k.typ, it.ID))
 	return err
 }
 

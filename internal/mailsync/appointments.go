@@ -49,9 +49,12 @@ func (appointments) read(ctx context.Context, p *pass, id string) (outlookItem, 
 	return eventItem(e), err
 }
 
-func (appointments) create(ctx context.Context, p *pass, v values, crmID string) (outlookItem, error) {
+func (appointments) create(ctx context.Context, p *pass, v values, c crmItem) (outlookItem, error) {
 	e := eventOf(v)
-	e.Stamp = crmID
+	e.Stamp = c.ID
+	// Graph's guard against a retried POST creating a second event (and, with attendees, a second
+	// round of meeting requests).
+	e.TransactionID = outlook.EventTransactionID(c.ID, c.Version)
 	got, err := p.items.CreateEvent(ctx, e)
 	return eventItem(got), err
 }

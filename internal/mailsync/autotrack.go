@@ -9,6 +9,7 @@ import (
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/outlook"
 	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/tracking"
 )
 
 // policy applies one user's automatic tracking option to the messages of a pass.
@@ -17,11 +18,22 @@ type policy struct {
 	mb     MailReader
 	user   crm.User
 	option string
+	never  *tracking.NeverTrack
+	// neverValues are the never-track entries that apply, read once per pass.
+	neverValues []string
+	neverRead   bool
 }
 
 // picks reports whether the user's option tracks msg. Incoming mail is judged by its sender; sent mail
-// (Sent Items) by its recipients, since the sender is the user.
+// (Sent Items) by its recipients, since the sender is the user. Whatever the option, mail whose
+// counterparts are all on a never-track list is not picked.
 func (p *policy) picks(ctx context.Context, folder string, msg outlook.Message) (bool, error) {
+	if p.option == crm.AutoTrackNone {
+		return false, nil
+	}
+	if never, err := p.neverTracked(ctx, folder, msg); err != nil || never {
+		return false, err
+	}
 	switch p.option {
 	case crm.AutoTrackAll:
 		return true, nil
@@ -60,9 +72,33 @@ func (p *policy) isResponse(ctx context.Context, msg outlook.Message) (bool, err
 	return p.store.ThreadTracked(ctx, p.user.TenantID, thread, "")
 }
 
-// fromRecord reports whether the message's counterpart resolves to a record of one of types (any record
-// type with an email field when none are given).
-func (p *policy) fromRecord(ctx context.Context, folder string, msg outlook.Message, types ...string) (bool, error) {
+// neverTracked reports whether every counterpart of msg is on a never-track list.
+func (p *policy) neverTracked(ctx context.Context, folder string, msg outlook.Message) (bool, error) {
+	if !p.neverRead {
+		values, err := p.never.Values(ctx, p.user.TenantID, p.user.ID, p.option)
+		if err != nil {
+			return false, err
+		}
+		p.neverValues, p.neverRead = values, true
+	}
+	if len(p.neverValues) == 0 {
+		return false, nil
+	}
+	addrs := p.counterparts(folder, msg)
+	if len(addrs) == 0 {
+		return false, nil
+	}
+	for _, a := range addrs {
+		if !crm.NeverTracked(p.neverValues, a) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// counterparts are whom the user corresponds with in msg: its sender, or its recipients when the user
+// sent it; never the user.
+func (p *policy) counterparts(folder string, msg outlook.Message) []string {
 	var addrs []string
 	if folder == FolderSentItems || p.isUser(msg.From.Email) {
 		for _, a := range slices.Concat(msg.To, msg.Cc) {
@@ -71,7 +107,13 @@ func (p *policy) fromRecord(ctx context.Context, folder string, msg outlook.Mess
 	} else {
 		addrs = append(addrs, msg.From.Email)
 	}
-	addrs = slices.DeleteFunc(addrs, func(a string) bool { return a == "" || p.isUser(a) })
+	return slices.DeleteFunc(addrs, func(a string) bool { return a == "" || p.isUser(a) })
+}
+
+// fromRecord reports whether the message's counterpart resolves to a record of one of types (any record
+// type with an email field when none are given).
+func (p *policy) fromRecord(ctx context.Context, folder string, msg outlook.Message, types ...string) (bool, error) {
+	addrs := slices.DeleteFunc(p.counterparts(folder, msg), func(a string) bool { return crm.NeverTracked(p.neverValues, a) })
 	if len(addrs) == 0 {
 		return false, nil
 	}

@@ -2,7 +2,10 @@ package mailsync
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/crmsync/crmsync/internal/jobs"
@@ -39,7 +42,7 @@ func (c *ClientRequests) Request(ctx context.Context, tenantID, userID, token st
 	var at time.Time
 	err := c.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if at, err = tx.RequestSync(ctx, tenantID, userID, sealed); err != nil {
+		if at, err = tx.RequestSync(ctx, tenantID, userID, sealed, tokenExpiry(token)); err != nil {
 			return err
 		}
 		if err := tx.EnsureMailbox(ctx, tenantID, userID, at); err != nil {
@@ -52,4 +55,28 @@ func (c *ClientRequests) Request(ctx context.Context, tenantID, userID, token st
 		return nil
 	})
 	return at, err
+}
+
+// tokenExpiry reads when a JWT access token expires (its exp claim), without checking it: the API has
+// validated the token this request came with. Zero when it cannot be read.
+func tokenExpiry(token string) time.Time {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return time.Time{}
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return time.Time{}
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return time.Time{}
+	}
+	sec, err := claims.Exp.Int64()
+	if err != nil || sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
 }

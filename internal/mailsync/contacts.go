@@ -91,7 +91,7 @@ func (contacts) writeCRM(ctx context.Context, p *pass, it crmItem, v values) err
 	}
 	version := it.Version
 	_, err = p.store.UpdateRecord(ctx, p.m.TenantID, current, store.RecordChange{Merge: true,
-		Input: crm.RecordInput{Fields: fields, Version: &version}})
+		Input: crm.RecordInput{Fields: fields, Version: &version}}, p.changed(ctx, crm.TypeContact, it.ID))
 	return err
 }
 
@@ -109,9 +109,9 @@ func (contacts) read(ctx context.Context, p *pass, id string) (outlookItem, erro
 	return contactItem(c), err
 }
 
-func (contacts) create(ctx context.Context, p *pass, v values, crmID string) (outlookItem, error) {
+func (contacts) create(ctx context.Context, p *pass, v values, it crmItem) (outlookItem, error) {
 	c := contactOf(v)
-	c.Stamp = crmID
+	c.Stamp = it.ID
 	got, err := p.items.CreateContact(ctx, c)
 	return contactItem(got), err
 }

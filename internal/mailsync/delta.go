@@ -65,6 +65,7 @@ type DeltaEngine struct {
 	store  *store.Store
 	open   OpenMailReader
 	track  AutoTracker
+	never  *tracking.NeverTrack
 	logger *slog.Logger
 	now    func() time.Time
 }
@@ -74,7 +75,7 @@ func NewDeltaEngine(s *store.Store, open OpenMailReader, track AutoTracker, logg
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &DeltaEngine{store: s, open: open, track: track, logger: logger, now: time.Now}
+	return &DeltaEngine{store: s, open: open, track: track, never: tracking.NewNeverTrack(s), logger: logger, now: time.Now}
 }
 
 var _ Synchronizer = (*DeltaEngine)(nil)
@@ -82,6 +83,9 @@ var _ Synchronizer = (*DeltaEngine)(nil)
 // Sync runs one pass: Inbox, and Sent Items when the tenant tracks sent mail. ItemsIn counts the
 // messages queued for tracking.
 func (e *DeltaEngine) Sync(ctx context.Context, m Mailbox) (Result, error) {
+	if !inScope(m.Scope, ScopeInbox) && !inScope(m.Scope, ScopeSentItems) {
+		return Result{}, nil
+	}
 	tenant, err := e.store.Tenant(ctx, m.TenantID)
 	if err != nil {
 		return Result{}, err
@@ -94,9 +98,12 @@ func (e *DeltaEngine) Sync(ctx context.Context, m Mailbox) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("open mailbox of %s: %w", m.UserID, err)
 	}
-	p := &policy{store: e.store, mb: mb, user: user, option: user.Options.Effective(tenant.Settings).AutoTrack}
-	folders := []string{FolderInbox}
-	if tenant.Settings.TrackSentItems {
+	p := &policy{store: e.store, mb: mb, user: user, option: user.Options.Effective(tenant.Settings).AutoTrack, never: e.never}
+	var folders []string
+	if inScope(m.Scope, ScopeInbox) {
+		folders = append(folders, FolderInbox)
+	}
+	if tenant.Settings.TrackSentItems && inScope(m.Scope, ScopeSentItems) {
 		folders = append(folders, FolderSentItems)
 	}
 	var res Result

@@ -43,11 +43,20 @@ var _ Synchronizer = (*ItemsEngine)(nil)
 // Sync runs one pass over every kind. ItemsIn counts CRM writes from Outlook, ItemsOut Outlook
 // writes from the CRM.
 func (e *ItemsEngine) Sync(ctx context.Context, m Mailbox) (Result, error) {
+	var todo []kindSync
+	for _, k := range kinds {
+		if inScope(m.Scope, string(k.kind())) {
+			todo = append(todo, k)
+		}
+	}
+	if len(todo) == 0 {
+		return Result{}, nil
+	}
 	p, err := e.newPass(ctx, m)
 	if err != nil {
 		return Result{}, err
 	}
-	for _, k := range kinds {
+	for _, k := range todo {
 		if err := p.syncKind(ctx, k); err != nil {
 			return p.result(), fmt.Errorf("synchronize %s: %w", k.kind(), err)
 		}
@@ -65,6 +74,7 @@ type pass struct {
 	mappings    []crm.FieldMapping
 	rules       records.Rules // what the user may see and do with the CRM side
 	fingerprint []byte        // what every kind's membership depends on, besides its own filters and mappings
+	began       time.Time     // when the mailbox's synchronization began (see invites.go)
 
 	mu     sync.Mutex
 	links  map[string]crm.ItemLink // of the kind being synchronized, by CRM id
@@ -82,6 +92,11 @@ func (e *ItemsEngine) newPass(ctx context.Context, m Mailbox) (*pass, error) {
 	if p.user, err = e.store.User(ctx, m.TenantID, m.UserID); err != nil {
 		return nil, err
 	}
+	mb, err := e.store.Mailbox(ctx, m.TenantID, m.UserID)
+	if err != nil {
+		return nil, err
+	}
+	p.began = began(mb.BeganAt)
 	if p.filters, err = e.store.SyncFilters(ctx, m.TenantID, m.UserID); err != nil {
 		return nil, err
 	}
@@ -147,6 +162,14 @@ func (p *pass) fieldRules(k kindSync, it crmItem) fieldRules {
 	return fieldRules{
 		readable: func(f string) bool { return p.rules.FieldReadable(typ, f) },
 		writable: func(f string) bool { return p.rules.FieldWritable(typ, it.OwnerID, f) },
+	}
+}
+
+// changed is the hook that reports, inside its transaction, a CRM write this pass makes from Outlook:
+// the other mailboxes that show the item push it, this one needs no other pass for it.
+func (p *pass) changed(ctx context.Context, typ, id string) store.Then {
+	return func(tx *store.Tx) error {
+		return p.records.Changed(ctx, tx, records.Change{TenantID: p.m.TenantID, Type: typ, ID: id, Source: p.m.UserID})
 	}
 }
 

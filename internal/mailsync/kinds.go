@@ -48,9 +48,11 @@ type crmItem struct {
 	ID, OwnerID string
 	Version     int64
 	UpdatedAt   time.Time
-	Deleted     bool
-	Filter      map[string]any // as sync filters see it
-	Values      values
+	// Scheduled is when the CRM last set an appointment's time (created or rescheduled); zero otherwise.
+	Scheduled time.Time
+	Deleted   bool
+	Filter    map[string]any // as sync filters see it
+	Values    values
 }
 
 // outlookItem is its copy on the Outlook side. Read from a delta entry it may be partial: Values then
@@ -97,7 +99,8 @@ type kindSync interface {
 	folders(ctx context.Context, p *pass) ([]string, error)
 	delta(ctx context.Context, p *pass, folder, link string) (itemPage, error)
 	read(ctx context.Context, p *pass, id string) (outlookItem, error)
-	create(ctx context.Context, p *pass, v values, crmID string) (outlookItem, error)
+	// create makes the Outlook copy of CRM item c with values v, stamped with c's id.
+	create(ctx context.Context, p *pass, v values, c crmItem) (outlookItem, error)
 	update(ctx context.Context, p *pass, id string, v values, props []string) (outlookItem, error)
 	remove(ctx context.Context, p *pass, id string) error
 	link(l *crm.ItemLink, crmID string) // points a link at the CRM item

@@ -163,24 +163,32 @@ func (p *pass) pushOne(ctx context.Context, k kindSync, filters []crm.Filter, c 
 // first, so a crash after Graph created the item leaves a trace the next pass adopts (see adopt).
 func (p *pass) create(ctx context.Context, k kindSync, c crmItem, pending crm.ItemLink, hasPending bool) error {
 	maps, rules := p.mapsOf(k), p.fieldRules(k, c)
+	inBody := pending.AttendeesInBody
+	if s, ok := k.(attendeeShaper); ok && !hasPending {
+		inBody = !s.invites(p, c)
+	}
+	crmValues := c.Values
+	if inBody {
+		crmValues = withAttendeesInBody(c.Values)
+	}
 	out, agreed := values{}, values{}
 	for _, m := range maps {
 		f := m.CRMField
 		if (m.Direction == crm.DirectionToOutlook || m.Direction == crm.DirectionTwoWay) && rules.readable(f) {
-			out[f], agreed[f] = c.Values[f], c.Values[f]
+			out[f], agreed[f] = crmValues[f], crmValues[f]
 		} else if m.Direction != crm.DirectionNone {
 			agreed[f] = "" // the Outlook copy starts without it
 		}
 	}
 	if !hasPending {
 		pending = crm.ItemLink{TenantID: p.m.TenantID, UserID: p.m.UserID, ItemID: store.PendingItemID(c.ID), Kind: string(k.kind()),
-			Reason: crm.ReasonFilter, CreatedByUs: true}
+			Reason: crm.ReasonFilter, CreatedByUs: true, AttendeesInBody: inBody}
 		k.link(&pending, c.ID)
 		if err := p.store.SaveItemLink(ctx, pending); err != nil {
 			return err
 		}
 	}
-	got, err := k.create(ctx, p, out, c.ID)
+	got, err := k.create(ctx, p, out, c)
 	if err != nil && got.ID == "" {
 		return fmt.Errorf("create %s for %s: %w", k.kind(), c.ID, err)
 	}

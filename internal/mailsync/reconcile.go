@@ -13,6 +13,16 @@ import (
 // nil when the pass already read every Outlook change (the push).
 func (p *pass) reconcile(ctx context.Context, k kindSync, l crm.ItemLink, ci crmItem, out *outlookItem) error {
 	maps := p.mapsOf(k)
+	if l.AttendeesInBody {
+		// A copy that lists its attendees (see invites.go): the list is part of its body, and its attendees
+		// are not compared.
+		ci.Values = withAttendeesInBody(ci.Values)
+		if out != nil {
+			o := *out
+			o.Values = withoutAttendees(out.Values)
+			out = &o
+		}
+	}
 	s := sides{crm: ci.Values, crmAt: ci.UpdatedAt, agreed: l.Synced}
 	if out != nil {
 		s.outlook, s.outlookAt = out.Values, out.Modified
@@ -88,7 +98,8 @@ func (p *pass) remember(l crm.ItemLink) {
 func (p *pass) crmGone(ctx context.Context, k kindSync, l crm.ItemLink, ci crmItem) error {
 	if hasItem(l) {
 		var err error
-		if ci.Deleted && l.CreatedByUs {
+		s, shapes := k.(attendeeShaper)
+		if ci.Deleted && l.CreatedByUs && !(shapes && s.keepWhenDeleted(p, l, ci)) {
 			err = k.remove(ctx, p, l.ItemID)
 		} else {
 			err = p.items.Unstamp(ctx, k.kind(), l.ItemID)

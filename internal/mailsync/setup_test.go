@@ -69,7 +69,7 @@ func setupWith(t *testing.T, s *store.Store, start, periodic bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	worker := mailsync.NewWorker(s, e.syncer, box, nil, nil)
+	worker := mailsync.NewWorker(s, e.syncer, box, nil, nil, 0)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	river.AddWorker(workers, mailsync.NewSchedulerWorker(e.scheduler))

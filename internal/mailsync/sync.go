@@ -99,6 +99,9 @@ type Mailbox struct {
 	// Queue is where the pass enqueues the work it starts (the automatic tracking of mail): the River
 	// client of the job running it.
 	Queue jobs.Inserter
+	// Scope is what the pass looks at (see the Scope constants): nil for everything, as scheduled; the
+	// scopes change notifications or CRM writes named otherwise.
+	Scope []string
 }
 
 // Result is what one pass moved.

@@ -43,7 +43,7 @@ func (tasks) read(ctx context.Context, p *pass, id string) (outlookItem, error) 
 	return taskItem(t), err
 }
 
-func (tasks) create(ctx context.Context, p *pass, v values, crmID string) (outlookItem, error) {
+func (tasks) create(ctx context.Context, p *pass, v values, c crmItem) (outlookItem, error) {
 	list, err := p.remembered("todo:default", func() (string, error) {
 		id, err := p.items.DefaultTaskList(ctx)
 		if err != nil {
@@ -55,7 +55,7 @@ func (tasks) create(ctx context.Context, p *pass, v values, crmID string) (outlo
 		return outlookItem{}, err
 	}
 	t := toDoOf(v)
-	t.Stamp = crmID
+	t.Stamp = c.ID
 	got, err := p.items.CreateTask(ctx, list, t)
 	return taskItem(got), err
 }

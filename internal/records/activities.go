@@ -3,6 +3,8 @@ package records
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/crmsync/crmsync/internal/crm"
 	"github.com/crmsync/crmsync/internal/store"
 )
@@ -71,7 +73,8 @@ func (s *Service) CreateActivity(ctx context.Context, actor crm.Actor, in crm.Ac
 	if err := s.prepareActivityWrite(ctx, access, &a, nil); err != nil {
 		return crm.Activity{}, err
 	}
-	return s.store.CreateActivity(ctx, actor.TenantID, a)
+	a.ID = uuid.NewString() // known before the write, for its pushes
+	return s.store.CreateActivity(ctx, actor.TenantID, a, s.then(ctx, Change{TenantID: actor.TenantID, Type: a.Type, ID: a.ID}))
 }
 
 // CreateActivityIn creates an activity inside tx, the caller's transaction, if the actor's role lets them
@@ -119,7 +122,8 @@ func (s *Service) ReplaceActivity(ctx context.Context, actor crm.Actor, id strin
 	if err := s.prepareActivityWrite(ctx, access, &next, current.Regarding); err != nil {
 		return crm.Activity{}, err
 	}
-	return s.store.UpdateActivity(ctx, actor.TenantID, current.ID, next.Version, next)
+	return s.store.UpdateActivity(ctx, actor.TenantID, current.ID, next.Version, next,
+		s.then(ctx, Change{TenantID: actor.TenantID, Type: current.Type, ID: current.ID}))
 }
 
 // DeleteActivity removes an appointment or a task the actor may read and delete; with a version, only if
@@ -140,7 +144,7 @@ func (s *Service) DeleteActivity(ctx context.Context, actor crm.Actor, id string
 	if err := access.Allow(crm.OpDelete, a.Type, a.OwnerID, "this "+a.Type); err != nil {
 		return err
 	}
-	return s.store.DeleteActivity(ctx, actor.TenantID, a.ID, version)
+	return s.store.DeleteActivity(ctx, actor.TenantID, a.ID, version, s.then(ctx, Change{TenantID: actor.TenantID, Type: a.Type, ID: a.ID}))
 }
 
 // prepareActivityWrite checks that the actor may see the regarding record they chose (keeping the one

@@ -70,7 +70,7 @@ func (s *Service) CreateFilter(ctx context.Context, actor crm.Actor, in crm.Filt
 		return crm.Filter{}, err
 	}
 	f.TenantID, f.UserID = actor.TenantID, actor.UserID
-	return s.store.CreateSyncFilter(ctx, f)
+	return s.store.CreateSyncFilter(ctx, f, s.then(ctx, filterChange(f)))
 }
 
 // ReplaceFilter replaces the name, record type, kind, enabled flag and conditions of a filter the actor
@@ -90,7 +90,7 @@ func (s *Service) ReplaceFilter(ctx context.Context, actor crm.Actor, id string,
 		return crm.Filter{}, err
 	}
 	f.ID, f.TenantID, f.UserID = current.ID, current.TenantID, current.UserID
-	return s.store.UpdateSyncFilter(ctx, f)
+	return s.store.UpdateSyncFilter(ctx, f, s.then(ctx, filterChange(f)))
 }
 
 // DeleteFilter removes a filter the actor may change.
@@ -99,7 +99,16 @@ func (s *Service) DeleteFilter(ctx context.Context, actor crm.Actor, id string) 
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteSyncFilter(ctx, f.TenantID, f.ID)
+	return s.store.DeleteSyncFilter(ctx, f.TenantID, f.ID, s.then(ctx, filterChange(f)))
+}
+
+// filterChange is what a change to filter f can change: its user's mailbox, or, for a system filter,
+// every mailbox of the tenant.
+func filterChange(f crm.Filter) Change {
+	if f.Scope == crm.ScopeSystem || f.UserID == "" {
+		return Change{TenantID: f.TenantID, Everyone: true}
+	}
+	return Change{TenantID: f.TenantID, Users: []string{f.UserID}}
 }
 
 // checkFilter checks a filter's input against the tenant's record types.

@@ -28,16 +28,19 @@ import (
 
 // Service is the records and activities use cases over the store.
 type Service struct {
-	store *store.Store
-	now   func() time.Time
+	store   *store.Store
+	now     func() time.Time
+	changes Changes
 }
 
-// New builds the use cases on the store, with the clock that times offline answers (nil: time.Now).
-func New(s *store.Store, now func() time.Time) *Service {
+// New builds the use cases on the store, with the clock that times offline answers (nil: time.Now) and
+// the listener that hears, inside their transactions, the writes that can change what mailboxes show
+// (nil: none).
+func New(s *store.Store, now func() time.Time, changes Changes) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: s, now: now}
+	return &Service{store: s, now: now, changes: changes}
 }
 
 // EntityTypes returns the tenant's record types, each field with what the actor's field security lets
@@ -137,8 +140,10 @@ func (s *Service) CreateRecord(ctx context.Context, actor crm.Actor, typ string,
 	var rec crm.Record
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		rec, err = s.CreateRecordIn(ctx, tx, rules, typ, in)
-		return err
+		if rec, err = s.CreateRecordIn(ctx, tx, rules, typ, in); err != nil {
+			return err
+		}
+		return s.Changed(ctx, tx, Change{TenantID: actor.TenantID, Type: typ, ID: rec.ID})
 	})
 	if err != nil {
 		return crm.Record{}, err
@@ -187,7 +192,8 @@ func (s *Service) UpdateRecord(ctx context.Context, actor crm.Actor, typ, id str
 	}
 	// The store writes only if the record is still at the version read here, so the checks above hold
 	// for what it changes.
-	updated, err := s.store.UpdateRecord(ctx, actor.TenantID, rec, store.RecordChange{Input: in, Merge: merge})
+	updated, err := s.store.UpdateRecord(ctx, actor.TenantID, rec, store.RecordChange{Input: in, Merge: merge},
+		s.then(ctx, Change{TenantID: actor.TenantID, Type: rec.Type, ID: rec.ID}))
 	if err != nil {
 		return crm.Record{}, err
 	}
@@ -207,7 +213,7 @@ func (s *Service) DeleteRecord(ctx context.Context, actor crm.Actor, typ, id str
 	if err := access.Allow(crm.OpDelete, rec.Type, rec.OwnerID, "this "+rec.Type); err != nil {
 		return err
 	}
-	return s.store.DeleteRecord(ctx, actor.TenantID, rec, version)
+	return s.store.DeleteRecord(ctx, actor.TenantID, rec, version, s.then(ctx, Change{TenantID: actor.TenantID, Type: rec.Type, ID: rec.ID}))
 }
 
 // Shown is a record as the actor may read it, for showing beside something they may see (a tracked

@@ -3,7 +3,7 @@
 // office.js, so a newcomer can click Track in any browser right after make run. It also hands the
 // stand-in development tokens and lets the page (and the end-to-end tests) make the demo mailbox fail,
 // and lists the demo users for the web app's local sign-in page (/app/), which signs in with the same
-// tokens.
+// tokens. Its New message and Reply send mail between the demo users and people outside (mail.go).
 // It exists only in local mode: production has no route to it.
 package sandbox
 
@@ -18,6 +18,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/graph/graphfake"
 	"github.com/crmsync/crmsync/internal/identity"
+	"github.com/crmsync/crmsync/internal/outlook"
 )
 
 // Path is where the sandbox is mounted; every route below lies under it.
@@ -35,11 +36,15 @@ type Issuer interface {
 	Mint(req identity.TokenRequest) (string, error)
 }
 
-// Mailbox is the demo mailbox whose failures the sandbox switches on and off; *graphfake.Server is one.
+// Mailbox is the demo mailbox whose failures the sandbox switches on and off, and which carries the mail
+// its New message and Reply send; *graphfake.Server is one.
 type Mailbox interface {
 	Routes() []string
 	InjectFault(route string, f graphfake.Fault)
 	ClearFaults()
+	SendMail(user string, m outlook.Message) (outlook.Message, error)
+	ReceiveMail(m outlook.Message) ([]outlook.Message, error)
+	Reply(user, id, comment string) (outlook.Message, error)
 }
 
 // Deps is what the sandbox needs.
@@ -68,6 +73,8 @@ func Handler(deps Deps) http.Handler {
 		{"GET", Path + "/users", loopbackOnly(h.users)},
 		{"POST", Path + "/faults", loopbackOnly(h.injectFault)},
 		{"DELETE", Path + "/faults", loopbackOnly(h.clearFaults)},
+		{"POST", Path + "/mail", loopbackOnly(h.sendMail)},
+		{"POST", Path + "/reply", loopbackOnly(h.reply)},
 	}
 	mux := http.NewServeMux()
 	allowed := map[string][]string{}

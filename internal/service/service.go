@@ -22,6 +22,7 @@ import (
 	"github.com/crmsync/crmsync/internal/graph"
 	"github.com/crmsync/crmsync/internal/jobs"
 	"github.com/crmsync/crmsync/internal/mailsync"
+	"github.com/crmsync/crmsync/internal/notifications"
 	"github.com/crmsync/crmsync/internal/records"
 	"github.com/crmsync/crmsync/internal/secretbox"
 	"github.com/crmsync/crmsync/internal/store"
@@ -32,18 +33,20 @@ import (
 // The graph package's Mailbox is what tracking needs, and, through graphMailReader, what the delta
 // engine reads, and what the items engine synchronizes.
 var (
-	_ tracking.Mailbox    = (*graph.Mailbox)(nil)
-	_ mailsync.MailReader = graphMailReader{}
-	_ mailsync.Items      = (*graph.Mailbox)(nil)
+	_ tracking.Mailbox         = (*graph.Mailbox)(nil)
+	_ mailsync.MailReader      = graphMailReader{}
+	_ mailsync.Items           = (*graph.Mailbox)(nil)
+	_ notifications.Subscriber = (*graph.Mailbox)(nil)
 )
 
 // The queues of a process and how many jobs of each run at once. The default queue runs the scheduler.
 // A Track job mostly waits for its two Graph round trips (the read and the stamp): 48 at once work a
 // backlog at about 280 a second on this project's 2-core machine (bench track), where 32 gave 230-265.
 const (
-	trackingWorkers = 48
-	syncWorkers     = 16
-	defaultWorkers  = 8
+	trackingWorkers     = 48
+	syncWorkers         = 16
+	subscriptionWorkers = 8
+	defaultWorkers      = 8
 	// pollInterval is the backstop of River's notifications of new jobs (LISTEN/NOTIFY on PostgreSQL, its
 	// notification table on SQLite): it bounds the wait of a job whose insert fell within the time in
 	// which River sends one notification per queue (10 ms), and which no later one covered.
@@ -64,15 +67,20 @@ type Options struct {
 	Graph *graph.Client
 	// DevToken, in local mode, is the static token a fake Graph accepts instead of Entra credentials.
 	DevToken string
-	Logger   *slog.Logger
+	// PublicURL is where Microsoft Graph posts change notifications: config's CRMSYNC_PUBLIC_URL, or local
+	// mode's own loopback address. Empty turns notifications off.
+	PublicURL string
+	Logger    *slog.Logger
 
 	// SyncWorkers is how many mailbox synchronizations run at once (0: 16).
 	SyncWorkers int
+	// SubscriptionWorkers is how many mailboxes' subscriptions are worked at once (0: 8).
+	SubscriptionWorkers int
 	// ScheduleClock is the scheduler's clock (nil: time.Now).
 	ScheduleClock func() time.Time
-	// ManualSchedule leaves the scheduler to the caller (Service.Scheduler.Schedule) instead of River's
-	// periodic job every 30 seconds: the benchmark starts each cycle itself, and tests that synchronize
-	// by hand want no pass of their own.
+	// ManualSchedule leaves the schedulers to the caller (Service.Scheduler.Schedule and
+	// Service.SubscriptionScheduler.Schedule) instead of River's periodic jobs: the benchmark starts each
+	// cycle itself, and tests that synchronize by hand want no pass of their own.
 	ManualSchedule bool
 }
 
@@ -93,6 +101,14 @@ type Service struct {
 	Scheduler *mailsync.Scheduler
 	// CheckMailbox opens a user's mailbox app-only, for an admin's test before enabling it.
 	CheckMailbox func(ctx context.Context, tenantID, objectID string) error
+	// Notifications accepts what Microsoft Graph posts to /graph/notifications and /graph/lifecycle.
+	Notifications *notifications.Receiver
+	// Subscriptions keeps mailboxes' change-notification subscriptions; SubscriptionScheduler enqueues
+	// its work (River runs it at the schedule interval unless ManualSchedule is set).
+	Subscriptions         *notifications.Manager
+	SubscriptionScheduler *notifications.Scheduler
+	// Pushes enqueue, inside CRM writes' transactions, the pushes of the mailboxes they concern.
+	Pushes *mailsync.Pushes
 	// OpenMailbox opens a user's mailbox on their behalf (with their token) or, without one, app-only:
 	// the deployment check's proof that the Graph credentials work.
 	OpenMailbox func(ctx context.Context, tenantID, objectID, assertion string) error
@@ -134,7 +150,25 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 	openItems := func(ctx context.Context, m mailsync.Mailbox) (mailsync.Items, error) {
 		return client.Mailbox(user(m.TenantID, m.ObjectID, m.Assertion))
 	}
-	recs := records.New(db, nil)
+	openSubscriber := func(ctx context.Context, tenantID, objectID, assertion string) (notifications.Subscriber, error) {
+		return client.Mailbox(user(tenantID, objectID, assertion))
+	}
+	notes := notifications.Config{On: cfg.Notifications && cmp.Or(o.PublicURL, cfg.PublicURL) != "",
+		BaseURL: cmp.Or(o.PublicURL, cfg.PublicURL), Backstop: cfg.BackstopInterval}
+	var backstop time.Duration
+	if notes.On {
+		backstop = notes.Backstop
+	}
+
+	// CRM writes enqueue their mailboxes' pushes in their own transactions. Those made outside a job (the
+	// API's) insert through a client of their own, which only inserts: the queue's client needs the
+	// workers, which need the use cases.
+	inserts, err := jobs.New(db, jobs.Options{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	pushes := mailsync.NewPushes(db, inserts.Inserter, nil)
+	recs := records.New(db, nil, pushes)
 
 	// The workers. Mailbox synchronization: the scheduler runs on River's leader; one unique job per
 	// mailbox; a pass reads the mail folders' deltas and auto-tracks through the same worker as a
@@ -145,21 +179,26 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 		mailsync.NewItemsEngine(db, recs, openItems, logger),
 	}
 	scheduler := mailsync.NewScheduler(db, o.ScheduleClock, logger)
+	subscriptions := notifications.NewManager(db, openSubscriber, box, notes, nil, logger)
+	subscriptionScheduler := notifications.NewScheduler(db, notes, nil, logger)
 	registry := river.NewWorkers()
 	river.AddWorker(registry, tracking.NewWorker(db, recs, openTracked, box, logger))
-	river.AddWorker(registry, mailsync.NewWorker(db, syncer, box, nil, logger))
+	river.AddWorker(registry, mailsync.NewWorker(db, syncer, box, nil, logger, backstop))
 	river.AddWorker(registry, mailsync.NewSchedulerWorker(scheduler))
+	river.AddWorker(registry, notifications.NewWorker(subscriptions))
+	river.AddWorker(registry, notifications.NewSchedulerWorker(subscriptionScheduler))
 
 	if err := jobs.Migrate(ctx, db); err != nil {
 		return nil, err
 	}
 	var periodic []*river.PeriodicJob
 	if !o.ManualSchedule {
-		periodic = append(periodic, scheduler.PeriodicJob(cfg.ScheduleInterval))
+		periodic = append(periodic, scheduler.PeriodicJob(cfg.ScheduleInterval), subscriptionScheduler.PeriodicJob(cfg.ScheduleInterval))
 	}
 	queue, err := jobs.New(db, jobs.Options{
-		Workers:      registry,
-		Queues:       map[string]int{tracking.Queue: trackingWorkers, mailsync.Queue: cmp.Or(o.SyncWorkers, syncWorkers), river.QueueDefault: defaultWorkers},
+		Workers: registry,
+		Queues: map[string]int{tracking.Queue: trackingWorkers, mailsync.Queue: cmp.Or(o.SyncWorkers, syncWorkers),
+			notifications.Queue: cmp.Or(o.SubscriptionWorkers, subscriptionWorkers), river.QueueDefault: defaultWorkers},
 		PollInterval: pollInterval,
 		JobTimeout:   cfg.JobTimeout,
 		RescueAfter:  cfg.JobTimeout + cfg.JobTimeout/2,
@@ -179,15 +218,19 @@ func New(ctx context.Context, cfg config.Config, o Options) (*Service, error) {
 	}
 	// What enqueues from outside a job, with the queue.
 	return &Service{
-		Store:        db,
-		Queue:        queue,
-		Graph:        client,
-		Records:      recs,
-		Tenants:      tenants.New(db, cfg.Tenants),
-		Tracking:     tracking.New(db, recs, queue, box, logger),
-		Auto:         auto,
-		SyncRequests: mailsync.NewClientRequests(db, queue, box),
-		Scheduler:    scheduler,
+		Store:                 db,
+		Queue:                 queue,
+		Graph:                 client,
+		Records:               recs,
+		Tenants:               tenants.New(db, cfg.Tenants),
+		Tracking:              tracking.New(db, recs, queue, box, logger),
+		Auto:                  auto,
+		SyncRequests:          mailsync.NewClientRequests(db, queue, box),
+		Scheduler:             scheduler,
+		Notifications:         notifications.NewReceiver(db, queue.Inserter, notes, nil, logger),
+		Subscriptions:         subscriptions,
+		SubscriptionScheduler: subscriptionScheduler,
+		Pushes:                pushes,
 		CheckMailbox: func(ctx context.Context, tenantID, objectID string) error {
 			return openMailbox(ctx, tenantID, objectID, "")
 		},
@@ -211,6 +254,7 @@ func GraphOptions(cfg config.Config) graph.Options {
 func (s *Service) API(d api.Deps) api.Deps {
 	d.Store, d.Records, d.Tenants = s.Store, s.Records, s.Tenants
 	d.Tracker, d.SyncRequests, d.CheckMailbox = s.Tracking, s.SyncRequests, s.CheckMailbox
+	d.Notifications = s.Notifications
 	d.Credential = credentialHealth(s.Graph)
 	return d
 }

@@ -51,7 +51,7 @@ func (s *Store) AccessLevels(ctx context.Context, tenantID string) ([]crm.Access
 
 // ReplaceAccessLevels replaces all of the tenant's stored access rules, after checking them against its
 // record types in the same transaction.
-func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels []crm.AccessLevel) ([]crm.AccessLevel, error) {
+func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels []crm.AccessLevel, then ...Then) ([]crm.AccessLevel, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
 		types, err := s.entityTypes(ctx, tx.db, tenantID, "")
 		if err != nil {
@@ -75,7 +75,7 @@ func (s *Store) ReplaceAccessLevels(ctx context.Context, tenantID string, levels
 				return fmt.Errorf("store access rule: %w", err)
 			}
 		}
-		return nil
+		return tx.then(then)
 	})
 	if err != nil {
 		return nil, err

@@ -34,6 +34,7 @@ type activityRow struct {
 	ICalUID           string         `db:"ical_uid"`
 	CreatedAt         time.Time      `db:"created_at"`
 	UpdatedAt         time.Time      `db:"updated_at"`
+	ScheduledAt       sql.NullTime   `db:"scheduled_at"`
 }
 
 var activitySelect = activitySelectWith("")
@@ -43,7 +44,7 @@ var activitySelect = activitySelectWith("")
 func activitySelectWith(extra string) string {
 	return `SELECT a.id, a.type, a.subject, a.body, a.start_at, a.end_at, a.due_at, a.location, a.version, a.status, a.direction,
 	a.owner_id, a.regarding_type, a.regarding_id, rr.name AS regarding_name, a.internet_message_id, a.conversation_id,
-	a.ical_uid, a.created_at, a.updated_at` + extra + `
+	a.ical_uid, a.created_at, a.updated_at, a.scheduled_at` + extra + `
 	FROM activities a LEFT JOIN records rr ON rr.id = a.regarding_id AND rr.tenant_id = a.tenant_id`
 }
 
@@ -59,7 +60,8 @@ func (r activityRow) activity() crm.Activity {
 	a := crm.Activity{ID: r.ID, Type: r.Type, Subject: r.Subject, Body: r.Body, Start: nullTime(r.StartAt), End: nullTime(r.EndAt),
 		Due: nullTime(r.DueAt), Location: r.Location, Version: r.Version, Status: r.Status, Direction: r.Direction, OwnerID: r.OwnerID,
 		InternetMessageID: r.InternetMessageID.String, ConversationID: r.ConversationID, ICalUID: r.ICalUID,
-		Parties: []crm.Party{}, Links: []crm.LinkRef{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Parties: []crm.Party{}, Links: []crm.LinkRef{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		ScheduledAt: nullTime(r.ScheduledAt)}
 	if r.RegardingID.Valid {
 		a.Regarding = &crm.Regarding{Type: r.RegardingType.String, ID: r.RegardingID.String, Name: r.RegardingName.String}
 	}

@@ -15,11 +15,13 @@ import (
 // CreateActivity stores an activity with its parties and returns it as stored. The regarding record,
 // when set, must be a live record of the tenant. An email whose internetMessageId the tenant already has
 // is a conflict: the caller links to the existing one instead.
-func (s *Store) CreateActivity(ctx context.Context, tenantID string, a crm.Activity) (crm.Activity, error) {
+func (s *Store) CreateActivity(ctx context.Context, tenantID string, a crm.Activity, then ...Then) (crm.Activity, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var err error
-		a, err = tx.CreateActivity(ctx, tenantID, a)
-		return err
+		if a, err = tx.CreateActivity(ctx, tenantID, a); err != nil {
+			return err
+		}
+		return tx.then(then)
 	})
 	if err != nil {
 		return crm.Activity{}, err
@@ -37,7 +39,7 @@ func (tx *Tx) CreateActivity(ctx context.Context, tenantID string, a crm.Activit
 		a.ID = uuid.NewString()
 	}
 	now := tx.s.now().UTC()
-	a.CreatedAt, a.UpdatedAt = now, now
+	a.CreatedAt, a.UpdatedAt, a.ScheduledAt = now, now, &now
 	var regType, regID sql.NullString
 	if a.Regarding != nil {
 		var name string
@@ -56,10 +58,10 @@ func (tx *Tx) CreateActivity(ctx context.Context, tenantID string, a crm.Activit
 	}
 	a.Version = 1
 	_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO activities (id, tenant_id, type, subject, body, start_at, end_at, due_at, location, status,
-		direction, owner_id, regarding_type, regarding_id, internet_message_id, conversation_id, ical_uid, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		direction, owner_id, regarding_type, regarding_id, internet_message_id, conversation_id, ical_uid, created_at, updated_at, scheduled_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		a.ID, tenantID, a.Type, a.Subject, a.Body, timeOrNull(a.Start), timeOrNull(a.End), timeOrNull(a.Due), a.Location, a.Status,
-		a.Direction, a.OwnerID, regType, regID, messageID, a.ConversationID, a.ICalUID, now, now)
+		a.Direction, a.OwnerID, regType, regID, messageID, a.ConversationID, a.ICalUID, now, now, now)
 	if isUniqueViolation(err) {
 		return crm.Activity{}, crm.Conflict("an email with the internetMessageId %s is already tracked", a.InternetMessageID)
 	}
@@ -93,7 +95,7 @@ func (tx *Tx) insertParties(ctx context.Context, tenantID, activityID string, fi
 // still at version: a stale version is a conflict and changes nothing. The version moves on by one and
 // updated_at to now, so that the synchronization's push sees the change. The regarding record, when set,
 // must be a live record of the tenant. It returns the activity as stored.
-func (s *Store) UpdateActivity(ctx context.Context, tenantID string, id string, version int64, a crm.Activity) (crm.Activity, error) {
+func (s *Store) UpdateActivity(ctx context.Context, tenantID string, id string, version int64, a crm.Activity, then ...Then) (crm.Activity, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return crm.Activity{}, crm.NotFound("there is no activity with the id %q", id)
 	}
@@ -112,10 +114,19 @@ func (s *Store) UpdateActivity(ctx context.Context, tenantID string, id string, 
 		if err != nil {
 			return err
 		}
-		res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE activities SET subject = ?, body = ?, start_at = ?, end_at = ?, due_at = ?, location = ?,
+		// A new start or end reschedules it: scheduled_at says when (see crm.Activity.ScheduledAt).
+		same := "IS"
+		if s.dialect == Postgres {
+			same = "IS NOT DISTINCT FROM"
+		}
+		now := s.now().UTC()
+		res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE activities SET
+			scheduled_at = CASE WHEN start_at `+same+` ? AND end_at `+same+` ? THEN scheduled_at ELSE ? END,
+			subject = ?, body = ?, start_at = ?, end_at = ?, due_at = ?, location = ?,
 			status = ?, regarding_type = ?, regarding_id = ?, version = version + 1, updated_at = ?
 			WHERE tenant_id = ? AND id = ? AND version = ? AND deleted_at IS NULL`),
-			a.Subject, a.Body, timeOrNull(a.Start), timeOrNull(a.End), timeOrNull(a.Due), a.Location, a.Status, regType, regID, s.now().UTC(),
+			timeOrNull(a.Start), timeOrNull(a.End), now,
+			a.Subject, a.Body, timeOrNull(a.Start), timeOrNull(a.End), timeOrNull(a.Due), a.Location, a.Status, regType, regID, now,
 			tenantID, id, version)
 		if err != nil {
 			return fmt.Errorf("update activity %s: %w", id, err)
@@ -125,7 +136,10 @@ func (s *Store) UpdateActivity(ctx context.Context, tenantID string, id string, 
 		} else if n == 0 {
 			return tx.whyActivityNotWritten(ctx, tenantID, id, &version)
 		}
-		return tx.replaceAttendees(ctx, tenantID, id, a.Parties)
+		if err := tx.replaceAttendees(ctx, tenantID, id, a.Parties); err != nil {
+			return err
+		}
+		return tx.then(then)
 	})
 	if err != nil {
 		return crm.Activity{}, err
@@ -136,8 +150,13 @@ func (s *Store) UpdateActivity(ctx context.Context, tenantID string, id string, 
 // DeleteActivity removes an activity softly, keeping its history and links; the version moves on by one
 // and updated_at to now, so that the push sees the delete. When version is given, a stale one is a
 // conflict and changes nothing.
-func (s *Store) DeleteActivity(ctx context.Context, tenantID, id string, version *int64) error {
-	return s.InTx(ctx, func(tx *Tx) error { return tx.DeleteActivity(ctx, tenantID, id, version) })
+func (s *Store) DeleteActivity(ctx context.Context, tenantID, id string, version *int64, then ...Then) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.DeleteActivity(ctx, tenantID, id, version); err != nil {
+			return err
+		}
+		return tx.then(then)
+	})
 }
 
 // DeleteActivity is Store.DeleteActivity inside the transaction.
@@ -226,7 +245,7 @@ type ActivityPatch struct {
 
 // PatchActivity applies a change to an activity that still has version (optimistic concurrency: a
 // stale version is a conflict and changes nothing) and returns it as stored.
-func (s *Store) PatchActivity(ctx context.Context, tenantID, id string, version int64, p ActivityPatch) (crm.Activity, error) {
+func (s *Store) PatchActivity(ctx context.Context, tenantID, id string, version int64, p ActivityPatch, then ...Then) (crm.Activity, error) {
 	now := s.now().UTC()
 	set, args := "version = version + 1, updated_at = ?", []any{now}
 	str := func(col string, v *string) {
@@ -259,10 +278,12 @@ func (s *Store) PatchActivity(ctx context.Context, tenantID, id string, version 
 		} else if n == 0 {
 			return crm.Conflict("activity %s changed since version %d was read", id, version)
 		}
-		if p.Attendees == nil {
-			return nil
+		if p.Attendees != nil {
+			if err := tx.replaceAttendees(ctx, tenantID, id, *p.Attendees); err != nil {
+				return err
+			}
 		}
-		return tx.replaceAttendees(ctx, tenantID, id, *p.Attendees)
+		return tx.then(then)
 	})
 	if err != nil {
 		return crm.Activity{}, err

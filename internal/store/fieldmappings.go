@@ -35,7 +35,7 @@ func (s *Store) fieldMappings(ctx context.Context, db sqlx.QueryerContext, tenan
 // SetFieldMappings stores new directions for some mappings (checked by crm.DecodeFieldMappingChanges)
 // and returns all of the tenant's mappings. A direction equal to the default is not stored, so that the
 // mapping follows the default.
-func (s *Store) SetFieldMappings(ctx context.Context, tenantID string, changes []crm.FieldMapping) ([]crm.FieldMapping, error) {
+func (s *Store) SetFieldMappings(ctx context.Context, tenantID string, changes []crm.FieldMapping, then ...Then) ([]crm.FieldMapping, error) {
 	defaults := map[crm.FieldMappingKey]string{}
 	for _, m := range crm.DefaultFieldMappings() {
 		defaults[crm.FieldMappingKey{ItemKind: m.ItemKind, CRMField: m.CRMField}] = m.Direction
@@ -56,6 +56,9 @@ func (s *Store) SetFieldMappings(ctx context.Context, tenantID string, changes [
 			if err != nil {
 				return fmt.Errorf("store field mapping %s.%s: %w", m.ItemKind, m.CRMField, err)
 			}
+		}
+		if err := tx.then(then); err != nil {
+			return err
 		}
 		var err error
 		out, err = s.fieldMappings(ctx, tx.db, tenantID)

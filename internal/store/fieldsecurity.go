@@ -42,7 +42,7 @@ func (s *Store) FieldSecurity(ctx context.Context, tenantID string) (crm.FieldSe
 
 // ReplaceFieldPermissions replaces all of the tenant's field security grants, after checking them
 // against its record types in the same transaction. Grants of nothing are not stored.
-func (s *Store) ReplaceFieldPermissions(ctx context.Context, tenantID string, perms []crm.FieldPermission) ([]crm.FieldPermission, error) {
+func (s *Store) ReplaceFieldPermissions(ctx context.Context, tenantID string, perms []crm.FieldPermission, then ...Then) ([]crm.FieldPermission, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
 		types, err := s.entityTypes(ctx, tx.db, tenantID, "")
 		if err != nil {
@@ -64,7 +64,7 @@ func (s *Store) ReplaceFieldPermissions(ctx context.Context, tenantID string, pe
 				return fmt.Errorf("store field grant %s %s.%s: %w", p.Role, p.RecordType, p.Field, err)
 			}
 		}
-		return nil
+		return tx.then(then)
 	})
 	if err != nil {
 		return nil, err

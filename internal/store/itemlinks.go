@@ -27,18 +27,19 @@ type itemLinkRow struct {
 	CRMVersion  int64          `db:"crm_version"`
 	FieldHash   string         `db:"field_hash"`
 	Synced      string         `db:"synced_fields"`
+	InBody      bool           `db:"attendees_in_body"`
 	CreatedAt   time.Time      `db:"created_at"`
 	UpdatedAt   time.Time      `db:"updated_at"`
 }
 
 const itemLinkColumns = `tenant_id, user_id, item_id, rest_item_id, kind, activity_id, record_id, reason, created_by_us, stamped,
-	change_key, crm_version, field_hash, synced_fields, created_at, updated_at`
+	change_key, crm_version, field_hash, synced_fields, attendees_in_body, created_at, updated_at`
 
 func (r itemLinkRow) link() crm.ItemLink {
 	return crm.ItemLink{TenantID: r.TenantID, UserID: r.UserID, ItemID: r.ItemID, RESTItemID: r.RESTItemID, Kind: r.Kind,
 		ActivityID: r.ActivityID.String, RecordID: r.RecordID.String, Reason: r.Reason, CreatedByUs: r.CreatedByUs,
 		Stamped: r.Stamped, ChangeKey: r.ChangeKey, CRMVersion: r.CRMVersion, FieldHash: r.FieldHash,
-		Synced: parseSynced(r.Synced), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Synced: parseSynced(r.Synced), AttendeesInBody: r.InBody, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // syncedJSON stores a link's agreed field values.
@@ -110,13 +111,14 @@ func (tx *Tx) SaveItemLink(ctx context.Context, l crm.ItemLink) error {
 	if l.CreatedAt.IsZero() {
 		l.CreatedAt = now
 	}
-	_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO item_links (`+itemLinkColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO item_links (`+itemLinkColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, user_id, item_id) DO UPDATE SET rest_item_id = excluded.rest_item_id, kind = excluded.kind,
 		activity_id = excluded.activity_id, record_id = excluded.record_id, reason = excluded.reason,
 		created_by_us = excluded.created_by_us, stamped = excluded.stamped, change_key = excluded.change_key,
-		crm_version = excluded.crm_version, field_hash = excluded.field_hash, synced_fields = excluded.synced_fields, updated_at = excluded.updated_at`),
+		crm_version = excluded.crm_version, field_hash = excluded.field_hash, synced_fields = excluded.synced_fields,
+		attendees_in_body = excluded.attendees_in_body, updated_at = excluded.updated_at`),
 		l.TenantID, l.UserID, l.ItemID, l.RESTItemID, l.Kind, nullString(l.ActivityID), nullString(l.RecordID), l.Reason,
-		l.CreatedByUs, l.Stamped, l.ChangeKey, l.CRMVersion, l.FieldHash, syncedJSON(l.Synced), l.CreatedAt, now)
+		l.CreatedByUs, l.Stamped, l.ChangeKey, l.CRMVersion, l.FieldHash, syncedJSON(l.Synced), l.AttendeesInBody, l.CreatedAt, now)
 	if err != nil {
 		return fmt.Errorf("save item link %s: %w", l.ItemID, err)
 	}

@@ -27,10 +27,54 @@ type Mailbox struct {
 	ItemsIn             int        `json:"itemsIn" db:"items_in"`
 	ItemsOut            int        `json:"itemsOut" db:"items_out"`
 	LastError           string     `json:"lastError,omitempty" db:"last_error"`
+	// BeganAt is when the mailbox's synchronization began (its row was made).
+	BeganAt *time.Time `json:"-" db:"began_at"`
+	// Notifications is the state of the mailbox's change-notification subscriptions.
+	Notifications MailboxNotifications `json:"notifications" db:"-"`
+}
+
+// MailboxNotifications is the health of a mailbox's change notifications, as admins read it: State is
+// none (no subscription: the mailbox polls at its user's interval), active, renewing or failing (Reason
+// says why, and the mailbox polls at its user's interval until they work again); Polling says which
+// interval the mailbox synchronizes at meanwhile: "backstop" (notifications cover it) or "interval".
+type MailboxNotifications struct {
+	State         string                `json:"state"`
+	Reason        string                `json:"reason,omitempty"`
+	Polling       string                `json:"polling"`
+	Subscriptions []SubscriptionSummary `json:"subscriptions"`
+}
+
+// SubscriptionSummary is one subscription on the admin page.
+type SubscriptionSummary struct {
+	Resource  string     `json:"resource"`
+	State     string     `json:"state"`
+	Reason    string     `json:"reason,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt"`
+}
+
+// notificationsOf sums up a mailbox's subscriptions for the admin page.
+func notificationsOf(subs []Subscription) MailboxNotifications {
+	n := MailboxNotifications{State: "none", Polling: "interval", Subscriptions: []SubscriptionSummary{}}
+	for _, sub := range subs {
+		n.Subscriptions = append(n.Subscriptions, SubscriptionSummary{Resource: sub.Kind, State: sub.State, Reason: sub.Reason, ExpiresAt: sub.ExpiresAt})
+	}
+	h := healthOf(subs)
+	switch {
+	case h.Failing > 0:
+		n.State, n.Reason = SubscriptionFailing, h.Reason
+	case h.Renewing > 0:
+		n.State = SubscriptionRenewing
+	case h.Active > 0:
+		n.State = SubscriptionActive
+	}
+	if h.Healthy() {
+		n.Polling = "backstop"
+	}
+	return n
 }
 
 func (m *Mailbox) utc() {
-	for _, t := range []*time.Time{m.NextSyncAt, m.LastSyncAt, m.LastSuccessAt, m.BackoffUntil} {
+	for _, t := range []*time.Time{m.NextSyncAt, m.LastSyncAt, m.LastSuccessAt, m.BackoffUntil, m.BeganAt} {
 		if t != nil {
 			*t = t.UTC()
 		}
@@ -41,8 +85,8 @@ func (m *Mailbox) utc() {
 const mailboxColumns = `u.tenant_id, u.id AS user_id, u.upn, u.object_id, COALESCE(m.enabled, TRUE) AS enabled,
 	COALESCE(m.disabled_reason, '') AS disabled_reason, m.next_sync_at, m.last_sync_at, m.last_success_at,
 	COALESCE(m.consecutive_failures, 0) AS consecutive_failures, m.backoff_until, COALESCE(m.alert, '') AS alert,
-	COALESCE(m.items_in, 0) AS items_in, COALESCE(m.items_out, 0) AS items_out, COALESCE(m.last_error, '') AS last_error
-	FROM users u LEFT JOIN mailboxes m ON m.tenant_id = u.tenant_id AND m.user_id = u.id`
+	COALESCE(m.items_in, 0) AS items_in, COALESCE(m.items_out, 0) AS items_out, COALESCE(m.last_error, '') AS last_error,
+	m.began_at FROM users u LEFT JOIN mailboxes m ON m.tenant_id = u.tenant_id AND m.user_id = u.id`
 
 // Mailboxes lists the synchronization state of every user's mailbox in the tenant, by UPN.
 func (s *Store) Mailboxes(ctx context.Context, tenantID string) ([]Mailbox, error) {
@@ -50,8 +94,13 @@ func (s *Store) Mailboxes(ctx context.Context, tenantID string) ([]Mailbox, erro
 	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT `+mailboxColumns+` WHERE u.tenant_id = ? ORDER BY u.upn, u.id`), tenantID); err != nil {
 		return nil, fmt.Errorf("list mailboxes: %w", err)
 	}
+	subs, err := s.SubscriptionsOfTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
 		out[i].utc()
+		out[i].Notifications = notificationsOf(subs[out[i].UserID])
 	}
 	if out == nil {
 		out = []Mailbox{}
@@ -67,6 +116,11 @@ func (s *Store) Mailbox(ctx context.Context, tenantID, userID string) (Mailbox, 
 		return Mailbox{}, notFound(err, crm.NotFound("no mailbox of user %s", userID), "get mailbox")
 	}
 	m.utc()
+	subs, err := s.Subscriptions(ctx, tenantID, userID)
+	if err != nil {
+		return Mailbox{}, err
+	}
+	m.Notifications = notificationsOf(subs)
 	return m, nil
 }
 
@@ -74,11 +128,11 @@ func (s *Store) Mailbox(ctx context.Context, tenantID, userID string) (Mailbox, 
 // every user of a server-mode tenant, and the client-mode users who asked for a synchronization.
 func (s *Store) EnsureMailboxes(ctx context.Context, now time.Time) (int64, error) {
 	now = now.UTC()
-	res, err := s.exec(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
-		SELECT u.tenant_id, u.id, u.object_id, ?, ? FROM users u JOIN tenants t ON t.id = u.tenant_id
+	res, err := s.exec(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at, began_at)
+		SELECT u.tenant_id, u.id, u.object_id, ?, ?, ? FROM users u JOIN tenants t ON t.id = u.tenant_id
 		WHERE (t.sync_mode = ? OR u.sync_requested_at IS NOT NULL)
 		AND NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id)
-		ON CONFLICT (tenant_id, user_id) DO NOTHING`), now, now, crm.SyncModeServer)
+		ON CONFLICT (tenant_id, user_id) DO NOTHING`), now, now, now, crm.SyncModeServer)
 	if err != nil {
 		return 0, fmt.Errorf("create mailbox rows: %w", err)
 	}
@@ -159,10 +213,21 @@ type SyncFailure struct {
 	Error, Alert            string
 }
 
-// RecordSyncFailure stores a failed pass.
+// RecordSyncFailure stores a failed pass. The mailbox is due again when its backoff ends at the latest,
+// so that a failed pass that looked at only part of it (a notification's) is followed by a full one.
 func (tx *Tx) RecordSyncFailure(ctx context.Context, tenantID, userID string, f SyncFailure) error {
+	backoff := f.BackoffUntil.UTC()
 	return tx.updateMailbox(ctx, tenantID, userID, `last_sync_at = ?, consecutive_failures = ?, backoff_until = ?,
-		last_error = ?, alert = ?, updated_at = ?`, f.StartedAt.UTC(), f.Failures, f.BackoffUntil.UTC(), f.Error, f.Alert, f.StartedAt.UTC())
+		last_error = ?, alert = ?, updated_at = ?, next_sync_at = CASE WHEN next_sync_at > ? THEN ? ELSE next_sync_at END`,
+		f.StartedAt.UTC(), f.Failures, backoff, f.Error, f.Alert, f.StartedAt.UTC(), backoff, backoff)
+}
+
+// RecordScopedSuccess stores a pass that looked only at what change notifications or CRM writes named:
+// when it ran and what it moved. The mailbox's schedule, which full passes keep, stays.
+func (tx *Tx) RecordScopedSuccess(ctx context.Context, tenantID, userID string, o SyncOutcome) error {
+	at := o.StartedAt.UTC()
+	return tx.updateMailbox(ctx, tenantID, userID, `last_sync_at = ?, items_in = ?, items_out = ?, updated_at = ?`,
+		at, o.ItemsIn, o.ItemsOut, at)
 }
 
 // RecordSyncDisabled stores a pass that failed for good: the mailbox is disabled, with the reason and an
@@ -205,8 +270,8 @@ func (s *Store) upsertMailbox(ctx context.Context, tenantID, userID string, now 
 		if err != nil {
 			return notFound(err, crm.NotFound("no mailbox of user %s", userID), "get user")
 		}
-		if _, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING`), tenantID, userID, objectID, now, now); err != nil {
+		if _, err := tx.db.ExecContext(ctx, s.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at, began_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING`), tenantID, userID, objectID, now, now, now); err != nil {
 			return fmt.Errorf("create mailbox of user %s: %w", userID, err)
 		}
 		return tx.updateMailbox(ctx, tenantID, userID, set, args...)
@@ -217,11 +282,22 @@ func (s *Store) upsertMailbox(ctx context.Context, tenantID, userID string, now 
 // must find it when its pass runs at once, before the scheduler's next tick would create it.
 func (tx *Tx) EnsureMailbox(ctx context.Context, tenantID, userID string, now time.Time) error {
 	now = now.UTC()
-	_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at)
-		SELECT u.tenant_id, u.id, u.object_id, ?, ? FROM users u WHERE u.tenant_id = ? AND u.id = ?
-		ON CONFLICT (tenant_id, user_id) DO NOTHING`), now, now, tenantID, userID)
+	_, err := tx.db.ExecContext(ctx, tx.q(`INSERT INTO mailboxes (tenant_id, user_id, object_id, next_sync_at, updated_at, began_at)
+		SELECT u.tenant_id, u.id, u.object_id, ?, ?, ? FROM users u WHERE u.tenant_id = ? AND u.id = ?
+		ON CONFLICT (tenant_id, user_id) DO NOTHING`), now, now, now, tenantID, userID)
 	if err != nil {
 		return fmt.Errorf("create the mailbox row of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// MakeDue makes a mailbox due at at the latest: polling takes over when its change notifications fail.
+func (s *Store) MakeDue(ctx context.Context, tenantID, userID string, at time.Time) error {
+	at = at.UTC()
+	_, err := s.exec(ctx, s.q(`UPDATE mailboxes SET next_sync_at = ? WHERE tenant_id = ? AND user_id = ? AND next_sync_at > ?`),
+		at, tenantID, userID, at)
+	if err != nil {
+		return fmt.Errorf("make the mailbox of %s due: %w", userID, err)
 	}
 	return nil
 }

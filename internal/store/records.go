@@ -137,7 +137,7 @@ type RecordChange struct {
 // UpdateRecord applies a change to a record whose current state the caller has read (and authorized).
 // The write only happens if the record still has the version the caller sent: a stale version is a
 // conflict and changes nothing.
-func (s *Store) UpdateRecord(ctx context.Context, tenantID string, current crm.Record, change RecordChange) (crm.Record, error) {
+func (s *Store) UpdateRecord(ctx context.Context, tenantID string, current crm.Record, change RecordChange, then ...Then) (crm.Record, error) {
 	if change.Input.Version == nil {
 		return crm.Record{}, crm.Invalid("the update has no version", crm.FieldError{Field: "version", Message: "is required: send the version you last read"})
 	}
@@ -181,7 +181,10 @@ func (s *Store) UpdateRecord(ctx context.Context, tenantID string, current crm.R
 		} else if n == 0 {
 			return tx.whyNotWritten(ctx, tenantID, current, *change.Input.Version)
 		}
-		return tx.writeEmails(ctx, tenantID, current.ID, current.Type, norm.Emails)
+		if err := tx.writeEmails(ctx, tenantID, current.ID, current.Type, norm.Emails); err != nil {
+			return err
+		}
+		return tx.then(then)
 	})
 	if err != nil {
 		return crm.Record{}, err
@@ -205,7 +208,7 @@ func (tx *Tx) whyNotWritten(ctx context.Context, tenantID string, rec crm.Record
 
 // DeleteRecord removes a record (softly: activities that point at it keep their history). When version
 // is given, a stale one is a conflict.
-func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.Record, version *int64) error {
+func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.Record, version *int64, then ...Then) error {
 	if version != nil && *version != current.Version {
 		return staleVersion(current.Type, current.ID, *version, current.Version)
 	}
@@ -222,6 +225,6 @@ func (s *Store) DeleteRecord(ctx context.Context, tenantID string, current crm.R
 		if err := tx.writeEmails(ctx, tenantID, current.ID, current.Type, nil); err != nil {
 			return fmt.Errorf("unindex emails of %s: %w", current.ID, err)
 		}
-		return nil
+		return tx.then(then)
 	})
 }

@@ -80,7 +80,7 @@ func seedSealed(t *testing.T, s *store.Store) rotation {
 		r.requests = append(r.requests, req.ID)
 	}
 	if err := s.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.RequestSync(ctx, r.tenant, r.users[1].ID, box(r.oldKey).Seal([]byte("token of bob"), store.PurposeSyncAssertion))
+		_, err := tx.RequestSync(ctx, r.tenant, r.users[1].ID, box(r.oldKey).Seal([]byte("token of bob"), store.PurposeSyncAssertion), time.Time{})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestResealSecrets(t *testing.T) {
 				t.Fatalf("click %d after rotation: %q, %v", i, plain, err)
 			}
 		}
-		sealed, err := s.TakeSyncAssertion(ctx, r.tenant, r.users[1].ID)
+		sealed, err := s.TakeSyncAssertion(ctx, r.tenant, r.users[1].ID, time.Now(), false)
 		if err != nil {
 			t.Fatal(err)
 		}

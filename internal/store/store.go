@@ -299,6 +299,13 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pg) && pg.Code == "23505"
 }
 
+// IsDeadlock reports whether err is PostgreSQL aborting a transaction to break a deadlock or a
+// serialization failure: the transaction did nothing and may simply run again.
+func IsDeadlock(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
 // notFound turns sql.ErrNoRows into err and passes every other error through wrapped with action.
 func notFound(err error, notFoundErr error, action string) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -80,7 +80,7 @@ func (tx *Tx) insertDefaultFilters(ctx context.Context, tenantID, userID string,
 
 // CreateSyncFilter stores a new filter for f.UserID (scope user) or for the whole tenant (scope system).
 // An owner holds at most crm.MaxFiltersPerOwner filters.
-func (s *Store) CreateSyncFilter(ctx context.Context, f crm.Filter) (crm.Filter, error) {
+func (s *Store) CreateSyncFilter(ctx context.Context, f crm.Filter, then ...Then) (crm.Filter, error) {
 	now := s.now().UTC()
 	f.ID, f.CreatedAt, f.UpdatedAt, f.Default = uuid.NewString(), now, now, false
 	if f.Scope == crm.ScopeSystem {
@@ -95,7 +95,10 @@ func (s *Store) CreateSyncFilter(ctx context.Context, f crm.Filter) (crm.Filter,
 		if n >= crm.MaxFiltersPerOwner {
 			return crm.Conflict("there are %d %s filters already, the most allowed: delete one first", n, f.Scope)
 		}
-		return tx.insertFilter(ctx, f)
+		if err := tx.insertFilter(ctx, f); err != nil {
+			return err
+		}
+		return tx.then(then)
 	})
 	if err != nil {
 		return crm.Filter{}, err
@@ -143,34 +146,42 @@ func (s *Store) SyncFilters(ctx context.Context, tenantID, userID string) ([]crm
 
 // UpdateSyncFilter replaces a filter's name, record type, kind, enabled flag and conditions. Its id,
 // owner and scope stay.
-func (s *Store) UpdateSyncFilter(ctx context.Context, f crm.Filter) (crm.Filter, error) {
+func (s *Store) UpdateSyncFilter(ctx context.Context, f crm.Filter, then ...Then) (crm.Filter, error) {
 	conditions, err := json.Marshal(f.Conditions)
 	if err != nil {
 		return crm.Filter{}, fmt.Errorf("encode filter conditions: %w", err)
 	}
 	f.UpdatedAt = s.now().UTC()
-	res, err := s.exec(ctx, s.q(`UPDATE sync_filters SET name = ?, record_type = ?, kind = ?, enabled = ?, conditions = ?, updated_at = ?
-		WHERE tenant_id = ? AND id = ?`), f.Name, f.RecordType, f.Kind, f.Enabled, string(conditions), f.UpdatedAt, f.TenantID, f.ID)
+	err = s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.db.ExecContext(ctx, s.q(`UPDATE sync_filters SET name = ?, record_type = ?, kind = ?, enabled = ?, conditions = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ?`), f.Name, f.RecordType, f.Kind, f.Enabled, string(conditions), f.UpdatedAt, f.TenantID, f.ID)
+		if err != nil {
+			return fmt.Errorf("update sync filter %s: %w", f.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return filterNotFound(f.ID)
+		}
+		return tx.then(then)
+	})
 	if err != nil {
-		return crm.Filter{}, fmt.Errorf("update sync filter %s: %w", f.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return crm.Filter{}, filterNotFound(f.ID)
+		return crm.Filter{}, err
 	}
 	return s.SyncFilter(ctx, f.TenantID, f.ID)
 }
 
 // DeleteSyncFilter removes a filter.
-func (s *Store) DeleteSyncFilter(ctx context.Context, tenantID, id string) error {
+func (s *Store) DeleteSyncFilter(ctx context.Context, tenantID, id string, then ...Then) error {
 	if _, err := uuid.Parse(id); err != nil {
 		return filterNotFound(id)
 	}
-	res, err := s.exec(ctx, s.q(`DELETE FROM sync_filters WHERE tenant_id = ? AND id = ?`), tenantID, id)
-	if err != nil {
-		return fmt.Errorf("delete sync filter %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return filterNotFound(id)
-	}
-	return nil
+	return s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.db.ExecContext(ctx, s.q(`DELETE FROM sync_filters WHERE tenant_id = ? AND id = ?`), tenantID, id)
+		if err != nil {
+			return fmt.Errorf("delete sync filter %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return filterNotFound(id)
+		}
+		return tx.then(then)
+	})
 }

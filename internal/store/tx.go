@@ -35,6 +35,23 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// Then is work a use case adds to a store operation's own transaction, such as the pushes a CRM write
+// enqueues (see records.Changes): it commits with the write, or neither does.
+type Then func(tx *Tx) error
+
+// then runs the hooks in order inside tx.
+func (tx *Tx) then(hooks []Then) error {
+	for _, h := range hooks {
+		if h == nil {
+			continue
+		}
+		if err := h(tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Unwrap returns the database/sql transaction under tx for the job queue (package jobs), whose River
 // client writes its jobs, and their completion, in it. Use cases write through tx's methods.
 func (tx *Tx) Unwrap() *sql.Tx { return tx.db.Tx }

@@ -48,11 +48,19 @@ func (s *Store) SyncRequestedAt(ctx context.Context, tenantID, userID string) (t
 }
 
 // RequestSync records a user's request for a synchronization pass, with their sealed token for the
-// pass to act as them (nil keeps none).
-func (tx *Tx) RequestSync(ctx context.Context, tenantID, userID string, sealedAssertion []byte) (time.Time, error) {
+// pass to act as them (nil keeps none) and when that token expires (zero: unknown, taken as an hour,
+// the shortest life Entra gives access tokens).
+func (tx *Tx) RequestSync(ctx context.Context, tenantID, userID string, sealedAssertion []byte, expires time.Time) (time.Time, error) {
 	now := tx.s.now().UTC()
-	res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE users SET sync_requested_at = ?, sync_assertion = ? WHERE tenant_id = ? AND id = ?`),
-		now, nullBytes(sealedAssertion), tenantID, userID)
+	var until any
+	if sealedAssertion != nil {
+		if expires.IsZero() {
+			expires = now.Add(time.Hour)
+		}
+		until = expires.UTC()
+	}
+	res, err := tx.db.ExecContext(ctx, tx.q(`UPDATE users SET sync_requested_at = ?, sync_assertion = ?, sync_assertion_expires_at = ? WHERE tenant_id = ? AND id = ?`),
+		now, nullBytes(sealedAssertion), until, tenantID, userID)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("request sync of user %s: %w", userID, err)
 	}
@@ -62,30 +70,35 @@ func (tx *Tx) RequestSync(ctx context.Context, tenantID, userID string, sealedAs
 	return now, nil
 }
 
-// TakeSyncAssertion returns the sealed token kept by the user's last synchronization request and forgets
-// it, so that it serves one pass only; nil when there is none.
-func (s *Store) TakeSyncAssertion(ctx context.Context, tenantID, userID string) ([]byte, error) {
+// TakeSyncAssertion returns the sealed token kept by the user's last synchronization request; nil when
+// there is none. Unless keep is set, it is forgotten, so that it serves one pass only; with keep, it
+// stays until it expires (then it is forgotten and nil is returned), so that the passes change
+// notifications cause while the add-in is in use act as the user too.
+func (s *Store) TakeSyncAssertion(ctx context.Context, tenantID, userID string, now time.Time, keep bool) ([]byte, error) {
 	// Most passes have no token to take (server mode): a read decides, so they take no write slot.
-	var kept int
-	if err := s.db.GetContext(ctx, &kept, s.q(`SELECT COUNT(*) FROM users WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`),
-		tenantID, userID); err != nil {
-		return nil, fmt.Errorf("look for a sync assertion: %w", err)
+	var kept struct {
+		Sealed  []byte       `db:"sync_assertion"`
+		Expires sql.NullTime `db:"sync_assertion_expires_at"`
 	}
-	if kept == 0 {
+	err := s.db.GetContext(ctx, &kept, s.q(`SELECT sync_assertion, sync_assertion_expires_at FROM users
+		WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`), tenantID, userID)
+	if isNoRows(err) {
 		return nil, nil
 	}
-	var sealed []byte
-	err := s.InTx(ctx, func(tx *Tx) error {
-		if err := tx.db.GetContext(ctx, &sealed, s.q(`SELECT sync_assertion FROM users WHERE tenant_id = ? AND id = ? AND sync_assertion IS NOT NULL`),
-			tenantID, userID); err != nil {
-			if isNoRows(err) {
-				sealed = nil
-				return nil
-			}
-			return fmt.Errorf("read sync assertion: %w", err)
-		}
-		_, err := tx.db.ExecContext(ctx, s.q(`UPDATE users SET sync_assertion = NULL WHERE tenant_id = ? AND id = ?`), tenantID, userID)
-		return err
-	})
-	return sealed, err
+	if err != nil {
+		return nil, fmt.Errorf("look for a sync assertion: %w", err)
+	}
+	expired := kept.Expires.Valid && !kept.Expires.Time.After(now)
+	if keep && !expired {
+		return kept.Sealed, nil
+	}
+	// Forget it, unless a new request replaced it meanwhile.
+	if _, err := s.exec(ctx, s.q(`UPDATE users SET sync_assertion = NULL, sync_assertion_expires_at = NULL
+		WHERE tenant_id = ? AND id = ? AND sync_assertion = ?`), tenantID, userID, kept.Sealed); err != nil {
+		return nil, fmt.Errorf("forget sync assertion: %w", err)
+	}
+	if expired {
+		return nil, nil
+	}
+	return kept.Sealed, nil
 }

@@ -30,6 +30,10 @@ type Metrics struct {
 	HTTPRequests    *prometheus.CounterVec
 	HTTPDuration    *prometheus.HistogramVec
 	TokenRejections *prometheus.CounterVec
+	// GraphNotifications counts the change and lifecycle notifications Microsoft Graph posted, by what
+	// became of them: accepted, lifecycle, or the reason they were dropped (unknown_subscription,
+	// wrong_client_state, wrong_tenant, mailbox_disabled, off).
+	GraphNotifications *prometheus.CounterVec
 }
 
 // NewMetrics registers the service's metrics and the Go runtime and process collectors.
@@ -46,8 +50,11 @@ func NewMetrics() *Metrics {
 		TokenRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crmsync_token_rejections_total", Help: "Access tokens refused, by the check that failed.",
 		}, []string{"check"}),
+		GraphNotifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "crmsync_graph_notifications_total", Help: "Microsoft Graph change and lifecycle notifications received, by outcome.",
+		}, []string{"outcome"}),
 	}
-	m.registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.TokenRejections,
+	m.registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.TokenRejections, m.GraphNotifications,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

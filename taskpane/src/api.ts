@@ -6,6 +6,7 @@ import type {
   EntityType,
   FieldError,
   ItemTracking,
+  NeverTrackCheck,
   Me,
   OfflinePage,
   Page,
@@ -72,6 +73,8 @@ export interface ApiClient extends CrmEndpoints {
   track(body: TrackBody): Promise<TrackRequest>;
   trackRequest(id: string): Promise<TrackRequest>;
   itemTracking(itemId: string): Promise<ItemTracking>;
+  /** neverTrackCheck says whether the caller's automatic tracking never picks an address's email. */
+  neverTrackCheck(address: string): Promise<NeverTrackCheck>;
   setRegarding(itemId: string, body: TrackBody): Promise<TrackRequest>;
   untrack(itemId: string): Promise<TrackRequest>;
   /**
@@ -302,6 +305,7 @@ export function createApi(deps: ApiDeps): ApiClient {
     track: (body) => json<TrackRequest>('POST', '/track', { body }),
     trackRequest: (id) => json<TrackRequest>('GET', `/track/${enc(id)}`),
     itemTracking: (itemId) => json<ItemTracking>('GET', `/items/${enc(itemId)}/tracking`),
+    neverTrackCheck: (address) => json<NeverTrackCheck>('GET', `/never-track/check?${new URLSearchParams({ address })}`),
     setRegarding: (itemId, body) => {
       const { itemId: _ignored, ...rest } = body;
       return json<TrackRequest>('PUT', `/items/${enc(itemId)}/tracking`, { body: rest });

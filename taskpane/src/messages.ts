@@ -128,6 +128,7 @@ export const paneText = {
   noItemId: 'Outlook gave no id for this item; save it and try again',
   /** What the pane says of a click kept for later. */
   queued: 'Saved — will be sent when crmsync can be reached',
+  neverTrack: (address: string) => `${address} is on a never-track list: crmsync does not track this email automatically. Track still tracks it.`,
   /** The note beside results that came from the offline records. */
   offlineSearch: 'offline — from your offline records',
   roles: {

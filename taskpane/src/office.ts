@@ -19,6 +19,8 @@ export interface CurrentItem {
   subject: string;
   internetMessageId?: string;
   conversationId?: string;
+  /** The sender's address of a message being read, lower case. */
+  from?: string;
 }
 
 /** The kind of Outlook notification: an information bar or an error bar. */
@@ -73,6 +75,7 @@ interface ItemLike {
   subject?: string | { getAsync(cb: Callback<string>): void };
   internetMessageId?: string;
   conversationId?: string;
+  from?: { emailAddress?: string };
   saveAsync?(cb: Callback<string>): void;
   getItemIdAsync?(cb: Callback<string>): void;
   notificationMessages?: {
@@ -168,6 +171,7 @@ export async function currentItem(): Promise<CurrentItem | null> {
       subject: typeof item.subject === 'string' ? item.subject : '',
       internetMessageId: item.internetMessageId || undefined,
       conversationId: item.conversationId || undefined,
+      from: item.from?.emailAddress?.toLowerCase() || undefined,
     };
   }
   const subjectField = item.subject as { getAsync(cb: Callback<string>): void };

@@ -88,7 +88,7 @@ func (s *Server) newSubscription(c *call, req subscriptionRequest) (*subscriptio
 	if n := len([]rune(sub.clientState)); n > maxClientState {
 		return nil, badRequest(fmt.Sprintf("clientState has %d characters; the maximum is %d.", n, maxClientState))
 	}
-	exp, fail, valid := checkExpiration(req.Expiration, now)
+	exp, fail, valid := checkExpiration(req.Expiration, now, sub.itemKind)
 	if !valid {
 		return nil, fail
 	}
@@ -213,8 +213,9 @@ func webhookURL(raw string) bool {
 }
 
 // checkExpiration reads an expirationDateTime, which must be in the future and at most the maximum
-// lifetime away ("any requests to create or renew a subscription beyond the maximum value will fail").
-func checkExpiration(raw string, now time.Time) (time.Time, response, bool) {
+// lifetime of the resource's kind away ("any requests to create or renew a subscription beyond the
+// maximum value will fail").
+func checkExpiration(raw string, now time.Time, kind outlook.Kind) (time.Time, response, bool) {
 	exp, err := time.Parse(time.RFC3339Nano, raw)
 	if err != nil {
 		return time.Time{}, badRequest(fmt.Sprintf("expirationDateTime %q is not a date-time.", raw)), false
@@ -222,9 +223,13 @@ func checkExpiration(raw string, now time.Time) (time.Time, response, bool) {
 	if !exp.After(now) {
 		return time.Time{}, badRequest("Subscription expiration must be in the future."), false
 	}
-	if exp.Sub(now) > outlookMaxLifetime {
+	limit := outlookMaxLifetime
+	if kind == outlook.KindTask {
+		limit = todoMaxLifetime
+	}
+	if exp.Sub(now) > limit {
 		return time.Time{}, graphError(http.StatusBadRequest, "InvalidRequest", fmt.Sprintf(
-			"Subscription expiration can only be %d minutes in the future.", int(outlookMaxLifetime.Minutes()))), false
+			"Subscription expiration can only be %d minutes in the future.", int(limit.Minutes()))), false
 	}
 	return exp.UTC(), response{}, true
 }

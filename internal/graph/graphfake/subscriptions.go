@@ -23,9 +23,11 @@ import (
 
 // Graph's limits for Outlook subscriptions.
 const (
-	// outlookMaxLifetime: "Outlook message, event, contact: 4,230 minutes (under three days)"; todoTask the
-	// same (change-notifications-overview.md, subscription lifetime).
-	outlookMaxLifetime = 4230 * time.Minute
+	// outlookMaxLifetime: "Outlook message, event, contact: 10,080 minutes (under 7 days)" for
+	// subscriptions without resource data; todoMaxLifetime: "todoTask: 4,230 minutes (under three days)"
+	// (change-notifications-overview.md, subscription lifetime, as published in 2025).
+	outlookMaxLifetime = 10080 * time.Minute
+	todoMaxLifetime    = 4230 * time.Minute
 	// maxSubscriptionsPerMailbox: "A maximum of 1,000 active subscriptions per mailbox for all
 	// applications is allowed" (supported resources table).
 	maxSubscriptionsPerMailbox = 1000
@@ -232,7 +234,7 @@ func renewSubscription(c *call) response {
 	if err := decodeField(fields, "expirationDateTime", &raw); err != nil || raw == "" {
 		return badRequest("A renewal needs an expirationDateTime.")
 	}
-	exp, fail, valid := checkExpiration(raw, c.s.now())
+	exp, fail, valid := checkExpiration(raw, c.s.now(), sub.itemKind)
 	if !valid {
 		return fail
 	}

@@ -107,7 +107,7 @@ func TestCreateSubscriptionFailsWhenValidationFails(t *testing.T) {
 	}
 }
 
-// Outlook subscriptions live at most 4,230 minutes, and "any requests to create or renew a subscription
+// Outlook message, event and contact subscriptions live at most 10,080 minutes, To Do tasks 4,230, and "any requests to create or renew a subscription
 // beyond the maximum value will fail" (change-notifications-overview.md, subscription lifetime).
 func TestSubscriptionLifetimeLimits(t *testing.T) {
 	c := newClock()
@@ -119,8 +119,9 @@ func TestSubscriptionLifetimeLimits(t *testing.T) {
 		expires  time.Duration
 		want     int
 	}{
-		{"messages at the maximum", inboxOf(aliceID), 4230 * time.Minute, http.StatusCreated},
-		{"events a minute over", "users/" + aliceID + "/events", 4231 * time.Minute, http.StatusBadRequest},
+		{"messages at the maximum", inboxOf(aliceID), 10080 * time.Minute, http.StatusCreated},
+		{"events a minute over", "users/" + aliceID + "/events", 10081 * time.Minute, http.StatusBadRequest},
+		{"tasks at the maximum", "me/todo/lists/" + f.srv.DefaultTaskListID(aliceID) + "/tasks", 4230 * time.Minute, http.StatusCreated},
 		{"contacts in the past", "users/" + aliceID + "/contacts", -time.Minute, http.StatusBadRequest},
 		{"tasks a second over", "me/todo/lists/" + f.srv.DefaultTaskListID(aliceID) + "/tasks", 4230*time.Minute + time.Second, http.StatusBadRequest},
 	} {
@@ -130,7 +131,7 @@ func TestSubscriptionLifetimeLimits(t *testing.T) {
 		})
 	}
 	id := f.srv.Subscriptions()[0].ID
-	r := f.call(t, "PATCH", "/subscriptions/"+id, map[string]any{"expirationDateTime": c.now().Add(4231 * time.Minute).Format(time.RFC3339)})
+	r := f.call(t, "PATCH", "/subscriptions/"+id, map[string]any{"expirationDateTime": c.now().Add(10081 * time.Minute).Format(time.RFC3339)})
 	wantStatus(t, r, http.StatusBadRequest)
 }
 

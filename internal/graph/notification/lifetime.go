@@ -18,9 +18,9 @@ import (
 // Outlook subscriptions with resource data are limited to 1 day (outlook-change-notifications-overview.md);
 // crmsync asks for none. This table is the one place crmsync states these limits.
 var maxLifetimes = map[Kind]time.Duration{
-	KindMessages: 4230 * time.Minute,
-	KindEvents:   4230 * time.Minute,
-	KindContacts: 4230 * time.Minute,
+	KindMessages: 10080 * time.Minute,
+	KindEvents:   10080 * time.Minute,
+	KindContacts: 10080 * time.Minute,
 	KindTasks:    4230 * time.Minute,
 }
 

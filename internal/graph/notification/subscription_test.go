@@ -63,18 +63,19 @@ func TestSameResource(t *testing.T) {
 }
 
 func TestLifetimesFollowGraphsTable(t *testing.T) {
-	// change-notifications-overview.md: Outlook message, event, contact and todoTask, 4,230 minutes.
-	for _, k := range []notification.Kind{notification.KindMessages, notification.KindEvents, notification.KindContacts, notification.KindTasks} {
-		if got := notification.MaxLifetime(k); got != 4230*time.Minute {
-			t.Errorf("MaxLifetime(%s) = %s, want 4230m", k, got)
+	// change-notifications-overview: Outlook message, event and contact 10,080 minutes; todoTask 4,230.
+	for k, limit := range map[notification.Kind]time.Duration{notification.KindMessages: 10080 * time.Minute,
+		notification.KindEvents: 10080 * time.Minute, notification.KindContacts: 10080 * time.Minute, notification.KindTasks: 4230 * time.Minute} {
+		if got := notification.MaxLifetime(k); got != limit {
+			t.Errorf("MaxLifetime(%s) = %s, want %s", k, got, limit)
 		}
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 		exp := notification.Expiration(k, now)
 		if err := notification.CheckExpiration(k, now, exp); err != nil {
 			t.Errorf("Expiration(%s) = %s, refused: %v", k, exp, err)
 		}
-		if err := notification.CheckExpiration(k, now, now.Add(4231*time.Minute)); !errors.Is(err, outlook.ErrInvalid) {
-			t.Errorf("4,231 minutes for %s: %v, want ErrInvalid", k, err)
+		if err := notification.CheckExpiration(k, now, now.Add(limit+time.Minute)); !errors.Is(err, outlook.ErrInvalid) {
+			t.Errorf("a minute over the limit for %s: %v, want ErrInvalid", k, err)
 		}
 	}
 }
@@ -104,7 +105,7 @@ func TestValidateRequest(t *testing.T) {
 		"relative lifecycle URL":   func(r *notification.Request) { r.LifecycleNotificationURL = "/graph/lifecycle" },
 		"clientState too long":     func(r *notification.Request) { r.ClientState += "c" },
 		"expired":                  func(r *notification.Request) { r.Expiration = now },
-		"beyond Graph's lifetimes": func(r *notification.Request) { r.Expiration = now.Add(4230*time.Minute + time.Second) },
+		"beyond Graph's lifetimes": func(r *notification.Request) { r.Expiration = now.Add(10080*time.Minute + time.Second) },
 	}
 	for name, change := range cases {
 		t.Run(name, func(t *testing.T) {

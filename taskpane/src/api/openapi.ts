@@ -376,6 +376,54 @@ export interface paths {
       };
     };
   };
+  "/never-track": {
+    /**
+     * My never-track list
+     * @description Addresses and domains whose email my automatic tracking never picks (a click still tracks such an email). The organisation's list, kept by admins, applies too.
+     */
+    get: operations["listNeverTrack"];
+    /**
+     * Put an address or a domain on my never-track list
+     * @description An address (`person@example.com`) or a domain (`example.com` or `@example.com`, which covers its subdomains too); stored lower-cased, a domain as `@example.com`. A list holds at most 1,000 entries; a value already on it is a 409.
+     */
+    post: operations["addNeverTrack"];
+  };
+  "/never-track/check": {
+    /**
+     * Whether my automatic tracking never picks an address's email
+     * @description What the taskpane asks before a click tracks such an email anyway. Counts my list, the organisation's, and, when my automatic tracking option is `all`, the organisation's own domains.
+     */
+    get: operations["checkNeverTrack"];
+  };
+  "/never-track/{id}": {
+    /** Take an entry off my never-track list */
+    delete: operations["deleteNeverTrack"];
+    parameters: {
+      path: {
+        /** @description The entry's id. */
+        id: string;
+      };
+    };
+  };
+  "/admin/never-track": {
+    /**
+     * The organisation's never-track list
+     * @description Addresses and domains whose email nobody's automatic tracking picks, and the organisation's own domains (its users' address domains), which are on everyone's list whose option is `all`.
+     */
+    get: operations["listTenantNeverTrack"];
+    /** Put an address or a domain on the organisation's never-track list */
+    post: operations["addTenantNeverTrack"];
+  };
+  "/admin/never-track/{id}": {
+    /** Take an entry off the organisation's never-track list */
+    delete: operations["deleteTenantNeverTrack"];
+    parameters: {
+      path: {
+        /** @description The entry's id. */
+        id: string;
+      };
+    };
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -993,6 +1041,50 @@ export interface components {
       /** @description Items the last pass wrote to Outlook. */
       itemsOut: number;
       lastError?: string;
+      notifications: components["schemas"]["MailboxNotifications"];
+    };
+    NeverTrack: {
+      id: components["schemas"]["Id"];
+      /** @description An address, or a domain written `@example.com`; lower-cased. */
+      value: string;
+      /** @enum {string} */
+      kind: "address" | "domain";
+      /** Format: date-time */
+      createdAt: string;
+    };
+    NeverTrackInput: {
+      /** @description `person@example.com`, `example.com` or `@example.com`. */
+      value: string;
+    };
+    NeverTrackList: {
+      items: components["schemas"]["NeverTrack"][];
+    };
+    TenantNeverTrackList: {
+      items: components["schemas"]["NeverTrack"][];
+      /** @description The organisation's own domains (`@contoso.com`), on the list of every user whose option is `all`. */
+      ownDomains: string[];
+    };
+    NeverTrackCheck: {
+      address: string;
+      /** @description Automatic tracking never picks this address's email; a click still tracks it. */
+      neverTrack: boolean;
+    };
+    /** @description The mailbox's Microsoft Graph change notifications. While they work (`active`), the mailbox runs a full pass at the backstop interval only (`polling` is `backstop`); without them (`none`) or while they fail (`failing`, `reason` says why), it polls at its user's interval. */
+    MailboxNotifications: {
+      /** @enum {string} */
+      state: "none" | "active" | "renewing" | "failing";
+      reason?: string;
+      /** @enum {string} */
+      polling: "backstop" | "interval";
+      subscriptions: ({
+          /** @enum {string} */
+          resource: "inbox" | "sentitems" | "events" | "contacts" | "tasks";
+          /** @enum {string} */
+          state: "active" | "renewing" | "failing";
+          reason?: string;
+          /** Format: date-time */
+          expiresAt: string | null;
+        })[];
     };
     MailboxList: {
       items: components["schemas"]["Mailbox"][];
@@ -2395,6 +2487,162 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["Mailbox"];
         };
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalError"];
+    };
+  };
+  /**
+   * My never-track list
+   * @description Addresses and domains whose email my automatic tracking never picks (a click still tracks such an email). The organisation's list, kept by admins, applies too.
+   */
+  listNeverTrack: {
+    responses: {
+      /** @description My entries, by value. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["NeverTrackList"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalError"];
+    };
+  };
+  /**
+   * Put an address or a domain on my never-track list
+   * @description An address (`person@example.com`) or a domain (`example.com` or `@example.com`, which covers its subdomains too); stored lower-cased, a domain as `@example.com`. A list holds at most 1,000 entries; a value already on it is a 409.
+   */
+  addNeverTrack: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["NeverTrackInput"];
+      };
+    };
+    responses: {
+      /** @description The new entry. */
+      201: {
+        headers: {
+          Location: components["headers"]["Location"];
+        };
+        content: {
+          "application/json": components["schemas"]["NeverTrack"];
+        };
+      };
+      400: components["responses"]["InvalidJSON"];
+      401: components["responses"]["Unauthorized"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["Unprocessable"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalError"];
+    };
+  };
+  /**
+   * Whether my automatic tracking never picks an address's email
+   * @description What the taskpane asks before a click tracks such an email anyway. Counts my list, the organisation's, and, when my automatic tracking option is `all`, the organisation's own domains.
+   */
+  checkNeverTrack: {
+    parameters: {
+      query: {
+        /** @description The email address, such as a message's sender. */
+        address: string;
+      };
+    };
+    responses: {
+      /** @description The answer. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["NeverTrackCheck"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      422: components["responses"]["Unprocessable"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalError"];
+    };
+  };
+  /** Take an entry off my never-track list */
+  deleteNeverTrack: {
+    parameters: {
+      path: {
+        /** @description The entry's id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Deleted. */
+      204: {
+        content: never;
+      };
+      401: components["responses"]["Unauthorized"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalError"];
+    };
+  };
+  /**
+   * The organisation's never-track list
+   * @description Addresses and domains whose email nobody's automatic tracking picks, and the organisation's own domains (its users' address domains), which are on everyone's list whose option is `all`.
+   */
+  listTenantNeverTrack: {
+    responses: {
+      /** @description The entries, by value, and the organisation's own domains. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["TenantNeverTrackList"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalError"];
+    };
+  };
+  /** Put an address or a domain on the organisation's never-track list */
+  addTenantNeverTrack: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["NeverTrackInput"];
+      };
+    };
+    responses: {
+      /** @description The new entry. */
+      201: {
+        headers: {
+          Location: components["headers"]["Location"];
+        };
+        content: {
+          "application/json": components["schemas"]["NeverTrack"];
+        };
+      };
+      400: components["responses"]["InvalidJSON"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+      415: components["responses"]["UnsupportedMediaType"];
+      422: components["responses"]["Unprocessable"];
+      429: components["responses"]["TooManyRequests"];
+      500: components["responses"]["InternalError"];
+    };
+  };
+  /** Take an entry off the organisation's never-track list */
+  deleteTenantNeverTrack: {
+    parameters: {
+      path: {
+        /** @description The entry's id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Deleted. */
+      204: {
+        content: never;
       };
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];

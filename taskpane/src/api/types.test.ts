@@ -22,11 +22,14 @@ import type {
   Mailbox,
   Me,
   MyOptions,
+  NeverTrackCheck,
+  NeverTrackList,
   OfflinePage,
   Page,
   Problem,
   SyncFilter,
   SyncRequested,
+  TenantNeverTrackList,
   TrackListItem,
   TrackRequest,
 } from './types.ts';
@@ -59,6 +62,9 @@ const checks = {
   fieldSecurity: agrees<F['fieldSecurity'], FieldSecurity>(true),
   accessLevels: agrees<F['accessLevels'], AccessLevels>(true),
   problem: agrees<F['problem'], Problem>(true),
+  neverTrack: agrees<F['neverTrack'], NeverTrackList>(true),
+  tenantNeverTrack: agrees<F['tenantNeverTrack'], TenantNeverTrackList>(true),
+  neverTrackCheck: agrees<F['neverTrackCheck'], NeverTrackCheck>(true),
 } satisfies { [K in keyof F]: true };
 
 // The comparison itself, on shapes that differ: each names the member (Equal is exact type equality).

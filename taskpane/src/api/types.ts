@@ -110,6 +110,17 @@ export type AdminSettings = S['AdminSettings'];
 export type AdminSettingsPatch = S['AdminSettingsPatch'];
 /** A mailbox's synchronization health (GET /admin/mailboxes, GET /me/mailbox). Times are RFC 3339 UTC. */
 export type Mailbox = S['Mailbox'];
+/** A mailbox's Microsoft Graph change notifications: while they work it polls only at the backstop. */
+export type MailboxNotifications = S['MailboxNotifications'];
+
+/** An address or domain whose email automatic tracking never picks. */
+export type NeverTrack = S['NeverTrack'];
+/** The user's own never-track list. */
+export type NeverTrackList = S['NeverTrackList'];
+/** The organisation's never-track list, and its own domains (on the list for the "all" option). */
+export type TenantNeverTrackList = S['TenantNeverTrackList'];
+/** Whether the user's automatic tracking never picks an address's email. */
+export type NeverTrackCheck = S['NeverTrackCheck'];
 /** A field security grant of one role on one secured field. */
 export type FieldPermission = S['FieldPermission'];
 /** GET /admin/field-security: the grants, and the secured fields they may cover (read-only). */

@@ -22,6 +22,7 @@ describe('the DOM contract', () => {
       'sync-now',
       'sync-status',
       'queued',
+      'never-track',
       'search-offline',
     ]) {
       expect($$(id), id).toHaveLength(1);
@@ -32,6 +33,24 @@ describe('the DOM contract', () => {
 });
 
 describe('showing the item', () => {
+  it('says when the sender is on a never-track list, and Track still tracks', async () => {
+    const api = fakeApi({ neverTrackCheck: vi.fn(async (address: string) => ({ address, neverTrack: true })) });
+    await setup({ api, item: { from: 'News@Spam.example' } });
+    expect(api.neverTrackCheck).toHaveBeenCalledWith('news@spam.example');
+    expect($('never-track').hidden).toBe(false);
+    expect(text('never-track')).toContain('news@spam.example is on a never-track list');
+    expect(disabled('track-button')).toBe(false);
+  });
+
+  it('says nothing of a sender on no list, or of a tracked item', async () => {
+    await setup({ item: { from: 'dana@fabrikam.test' } });
+    expect($('never-track').hidden).toBe(true);
+    const api = fakeApi({ itemTracking: vi.fn(async () => trackedItem()) });
+    await setup({ api, item: { from: 'dana@fabrikam.test' } });
+    expect(api.neverTrackCheck).not.toHaveBeenCalled();
+    expect($('never-track').hidden).toBe(true);
+  });
+
   it('shows an untracked item', async () => {
     const { api } = await setup();
     expect(api.itemTracking).toHaveBeenCalledWith(restId('ews-1'));

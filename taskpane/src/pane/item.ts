@@ -36,6 +36,9 @@ export function renderItem(ctx: PaneContext): void {
   el.ring.hidden = !(pending && (progress === 'queued' || progress === 'processing' || progress === ''));
   el.queued.textContent = state.queuedHere ? t.queued : '';
   el.queued.hidden = !state.queuedHere;
+  const neverTrack = state.neverTrack && !tracking?.tracked && item?.from !== undefined;
+  el.neverTrack.textContent = neverTrack && item?.from ? t.neverTrack(item.from) : '';
+  el.neverTrack.hidden = !neverTrack;
 
   const regarding = tracking?.tracked ? (tracking.activity?.regarding ?? null) : null;
   el.regarding.textContent = regarding?.name ?? '';
@@ -131,6 +134,7 @@ export async function loadItem(ctx: PaneContext, hooks: ItemHooks): Promise<void
   state.pending = null;
   state.progress = '';
   state.queuedHere = false;
+  state.neverTrack = false;
   state.tracking = null;
   state.item = null;
   state.loading = true;
@@ -156,6 +160,17 @@ export async function loadItem(ctx: PaneContext, hooks: ItemHooks): Promise<void
       if (ctx.stale(g)) return;
       state.tracking = tracking;
       lookUpPartyNames(ctx);
+      if (!tracking.tracked && current.itemType === 'message' && current.from) {
+        // Before a click tracks it anyway, say that automatic tracking never would; best effort.
+        deps.api.neverTrackCheck(current.from).then(
+          (c) => {
+            if (ctx.stale(g) || !c.neverTrack) return;
+            state.neverTrack = true;
+            ctx.render();
+          },
+          () => undefined,
+        );
+      }
       if (tracking.pending && isOpen(tracking.pending)) {
         // A click from the ribbon (or before the pane was opened) is still being worked: follow it.
         const p = tracking.pending;

@@ -38,6 +38,8 @@ export interface PaneState {
   progress: TrackState | '';
   /** The open item has a click waiting for crmsync to be reachable. */
   queuedHere: boolean;
+  /** The open message's sender is on a never-track list: automatic tracking leaves it, a click tracks it. */
+  neverTrack: boolean;
   /** The record picked in the search, for Track and Set Regarding. */
   picked: CrmRecord | null;
   /** The caller, once /me answered. */
@@ -59,6 +61,7 @@ export function newState(): PaneState {
     pending: null,
     progress: '',
     queuedHere: false,
+    neverTrack: false,
     picked: null,
     caller: null,
     typeLabels: new Map(),

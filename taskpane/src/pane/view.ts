@@ -24,6 +24,7 @@ const markup = `
       <span data-testid="progress" aria-live="polite"></span>
     </div>
     <p class="queued" data-testid="queued" role="status" hidden></p>
+    <p class="hint never-track" data-testid="never-track" role="note" hidden></p>
   </section>
 
   <dl class="facts">
@@ -87,6 +88,7 @@ export function mountView(root: HTMLElement) {
     ring: q('[data-role="ring"]'),
     progress: q('[data-testid="progress"]'),
     queued: q('[data-testid="queued"]'),
+    neverTrack: q('[data-testid="never-track"]'),
     searchOffline: q('[data-testid="search-offline"]'),
     regarding: q('[data-testid="regarding"]'),
     regardingType: q('[data-role="regarding-type"]'),

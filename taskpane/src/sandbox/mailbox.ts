@@ -25,6 +25,8 @@ export interface MailItem {
   body: { contentType: string; content: string };
   internetMessageId?: string;
   conversationId?: string;
+  /** Outlook categories, such as crmsync's "Tracked to CRM". */
+  categories: string[];
 }
 
 /** The folders the sandbox shows. */
@@ -52,6 +54,7 @@ interface GraphItem {
   start?: { dateTime: string; timeZone: string };
   end?: { dateTime: string; timeZone: string };
   location?: { displayName?: string };
+  categories?: string[];
 }
 
 function person(r: GraphRecipient | undefined): Person | null {
@@ -103,6 +106,7 @@ export async function loadFolder(user: string, folder: Folder, fetchFn: typeof f
           body: { contentType: m.body?.contentType ?? 'text', content: m.body?.content ?? '' },
           internetMessageId: m.internetMessageId || undefined,
           conversationId: m.conversationId || undefined,
+          categories: m.categories ?? [],
         }),
       )
       .sort((a, b) => b.when.localeCompare(a.when));
@@ -128,6 +132,7 @@ export async function loadFolder(user: string, folder: Folder, fetchFn: typeof f
         location: e.location?.displayName || undefined,
         preview: e.bodyPreview ?? '',
         body: { contentType: e.body?.contentType ?? 'text', content: e.body?.content ?? '' },
+        categories: e.categories ?? [],
       }),
     )
     .sort((a, b) => a.when.localeCompare(b.when));
@@ -141,5 +146,6 @@ export function asSandboxItem(item: MailItem): SandboxItem {
     subject: item.subject,
     internetMessageId: item.internetMessageId,
     conversationId: item.conversationId,
+    from: item.itemType === 'message' ? item.from?.address : undefined,
   };
 }

@@ -13,6 +13,8 @@ export interface SandboxItem {
   subject: string;
   internetMessageId?: string;
   conversationId?: string;
+  /** The sender's address of a message. */
+  from?: string;
 }
 
 /** An Outlook notification message (item.notificationMessages.replaceAsync). */
@@ -58,3 +60,14 @@ export const demoUsers = [
 
 /** The user a stand-in signs in as when no sandbox page frames it. */
 export const defaultUser = demoUsers[0].upn;
+
+/** People outside the demo tenant whom New message can send as: demo CRM contacts and leads, and a stranger. */
+export const externalSenders = [
+  { address: 'dana.whitfield@fabrikam.test', name: 'Dana Whitfield', about: 'a contact at Fabrikam' },
+  { address: 'marco.rossi@northwindtraders.test', name: 'Marco Rossi', about: 'a contact at Northwind' },
+  { address: 'kenji.watanabe@wingtiptoys.test', name: 'Kenji Watanabe', about: 'a lead' },
+  { address: 'sam@elsewhere.test', name: 'Sam Stranger', about: 'not in the CRM' },
+] as const;
+
+/** The category crmsync stamps on what it tracked. */
+export const trackedCategory = 'Tracked to CRM';

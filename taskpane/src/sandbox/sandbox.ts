@@ -1,17 +1,23 @@
 // The sandbox page, /dev/outlook (local mode only): an Outlook-like window over the demo mailbox. It
 // lists the signed-in demo user's inbox or calendar, shows the selected item, and frames the real
 // taskpane and the ribbon's function file, whose Office.js stand-in (standin.ts) reads the selection
-// from here. Track and Untrack on the ribbon run the function file's commands, as Outlook would.
+// from here. Track and Untrack on the ribbon run the function file's commands, as Outlook would. New
+// message and Reply send mail through the demo mailbox (compose.ts); the list refreshes every few seconds,
+// so mail that crmsync tracks automatically shows its "Tracked to CRM" category, and CRM appointments
+// its synchronization pushes show in the calendar, without a click.
 
 import { renderBody } from './body.ts';
+import { mountComposer } from './compose.ts';
 import { asSandboxItem, loadFolder, type Folder, type MailItem } from './mailbox.ts';
-import { defaultUser, demoUsers, type SandboxHost, type SandboxNotification, type StandinControl } from './protocol.ts';
+import { defaultUser, demoUsers, trackedCategory, type SandboxHost, type SandboxNotification, type StandinControl } from './protocol.ts';
 import './sandbox.css';
 
 /** What the page needs; tests may pass their own fetch and clock. */
 export interface SandboxDeps {
   fetch?: typeof fetch;
   now?: () => Date;
+  /** How often the list is read again, in milliseconds (0: never). Default 2 s. */
+  refreshMs?: number;
 }
 
 const folderTitles: Record<Folder, string> = { inbox: 'Inbox', calendar: 'Calendar' };
@@ -75,6 +81,9 @@ export async function start(deps: SandboxDeps = {}): Promise<void> {
     reading: q(root, '[data-role="reading"]'),
     taskpane: q<HTMLIFrameElement>(root, '[data-testid="taskpane-frame"]'),
     commands: q<HTMLIFrameElement>(root, '[data-testid="commands-frame"]'),
+    newMessage: q<HTMLButtonElement>(root, '[data-testid="new-message"]'),
+    reply: q<HTMLButtonElement>(root, '[data-testid="reply"]'),
+    compose: q<HTMLDialogElement>(root, '[data-testid="compose-dialog"]'),
   };
 
   let user: string = defaultUser;
@@ -116,6 +125,7 @@ export async function start(deps: SandboxDeps = {}): Promise<void> {
     const disabled = !selected || running;
     el.track.disabled = disabled;
     el.untrack.disabled = disabled;
+    el.reply.disabled = !selected || selected.itemType !== 'message';
   }
 
   function renderList(): void {
@@ -150,6 +160,13 @@ export async function start(deps: SandboxDeps = {}): Promise<void> {
         preview.className = 'preview';
         preview.textContent = item.itemType === 'appointment' ? item.location ?? '' : item.preview;
         li.append(top, subject, preview);
+        if (item.categories.includes(trackedCategory)) {
+          const tag = document.createElement('span');
+          tag.className = 'category';
+          tag.dataset.testid = 'tracked-category';
+          tag.textContent = trackedCategory;
+          li.append(tag);
+        }
         li.addEventListener('click', () => select(item));
         li.addEventListener('keydown', (e) => onItemKey(e, item));
         return li;
@@ -237,6 +254,25 @@ export async function start(deps: SandboxDeps = {}): Promise<void> {
     renderList();
   }
 
+  /** refresh reads the folder again in the background, as Outlook shows new mail; the selection stays. */
+  async function refresh(): Promise<void> {
+    const seq = loadSeq;
+    let loaded: MailItem[];
+    try {
+      loaded = await loadFolder(user, folder, fetchFn, now());
+    } catch {
+      return; // the next refresh tries again; a fault the page injected shows on the next load
+    }
+    if (seq !== loadSeq || JSON.stringify(loaded) === JSON.stringify(items)) return;
+    items = loaded;
+    el.listStatus.textContent = items.length === 0 ? 'Nothing here.' : '';
+    const again = selected ? items.find((i) => i.id === selected?.id) : undefined;
+    const changed = again && JSON.stringify(again) !== JSON.stringify(selected);
+    if (again) selected = again;
+    renderList();
+    if (changed) renderReading();
+  }
+
   async function runCommand(which: keyof typeof ribbonCommands): Promise<void> {
     if (!selected || running) return;
     const item = selected;
@@ -263,6 +299,16 @@ export async function start(deps: SandboxDeps = {}): Promise<void> {
 
   el.track.addEventListener('click', () => void runCommand('track'));
   el.untrack.addEventListener('click', () => void runCommand('untrack'));
+
+  const composer = mountComposer(el.compose, fetchFn, (what) => {
+    el.listStatus.textContent = what;
+    void refresh();
+  });
+  el.newMessage.addEventListener('click', () => composer.openNew(user));
+  el.reply.addEventListener('click', () => {
+    if (selected?.itemType !== 'message') return;
+    composer.openReply(user, { id: selected.id, subject: selected.subject, from: selected.from?.name ?? '' });
+  });
 
   for (const b of el.folders) {
     b.addEventListener('click', () => {
@@ -296,4 +342,8 @@ export async function start(deps: SandboxDeps = {}): Promise<void> {
   renderRibbon();
   renderReading();
   await load();
+  const every = deps.refreshMs ?? 2000;
+  if (every > 0) {
+    window.setInterval(() => void refresh(), every);
+  }
 }

@@ -87,6 +87,7 @@ export function installOfficeStandin(win: Window, fetchFn: typeof fetch = win.fe
       subject: sel.subject,
       internetMessageId: sel.internetMessageId ?? '',
       conversationId: sel.conversationId ?? '',
+      ...(sel.from ? { from: { emailAddress: sel.from, displayName: sel.from } } : {}),
       notificationMessages: {
         replaceAsync(key: string, details: Record<string, unknown>, ...rest: unknown[]): void {
           const cb = callbackOf<void>(rest);

@@ -10,6 +10,8 @@ export interface FakeItemInit {
   subject?: string;
   internetMessageId?: string;
   conversationId?: string;
+  /** the sender's address of a message being read */
+  from?: string;
   /** compose mode: subject through getAsync, id through saveAsync / getItemIdAsync */
   compose?: boolean;
   /** the id a compose item has once saved */
@@ -75,6 +77,7 @@ export function installFakeOffice(init: FakeItemInit | null = {}): FakeOffice {
       item.itemId = i.itemId ?? 'ews-1';
       item.subject = i.subject ?? 'Spring order arrived late';
       item.internetMessageId = i.internetMessageId ?? '<m1@northwind.test>';
+      if (i.from) item.from = { emailAddress: i.from, displayName: i.from };
       return item;
     }
     item.subject = { getAsync: (cb: Cb<string>) => ok(cb, i.subject ?? 'Draft reply') };
@@ -236,6 +239,7 @@ export function mailbox(over: Partial<Mailbox> = {}): Mailbox {
     backoffUntil: null,
     itemsIn: 3,
     itemsOut: 2,
+    notifications: { state: 'none', polling: 'interval', subscriptions: [] },
     ...over,
   };
 }
@@ -258,6 +262,7 @@ export function fakeApi(over: Partial<ApiClient> = {}): { [K in keyof ApiClient]
     track: vi.fn(async () => request()),
     trackRequest: vi.fn(async () => request()),
     itemTracking: vi.fn(async () => untrackedItem()),
+    neverTrackCheck: vi.fn(async (address: string) => ({ address, neverTrack: false })),
     setRegarding: vi.fn(async () => request({ action: 'set_regarding' })),
     untrack: vi.fn(async () => request({ action: 'untrack' })),
     synchronize: vi.fn(async () => syncRequested()),

@@ -20,11 +20,16 @@ const box = (upn: string, over: object = {}) => ({
   backoffUntil: null,
   itemsIn: 0,
   itemsOut: 0,
+  notifications: { state: 'active', polling: 'backstop', subscriptions: [] },
   ...over,
 });
 const list = [
   box('alice@contoso.test'),
-  box('bob@contoso.test', { consecutiveFailures: 3, alert: 'Graph answered 500' }),
+  box('bob@contoso.test', {
+    consecutiveFailures: 3,
+    alert: 'Graph answered 500',
+    notifications: { state: 'failing', reason: 'Graph refused to renew', polling: 'interval', subscriptions: [] },
+  }),
   box('carol@contoso.test', { enabled: false, disabledReason: 'disabled by an administrator' }),
 ];
 const admin = me({ roles: ['user', 'CRM.Admin'] });
@@ -36,6 +41,7 @@ describe('mailboxes', () => {
     await settle();
     expect(upns()).toEqual(['bob@contoso.test']);
     expect(q(m.root, 'alert').textContent).toContain('Graph answered 500');
+    expect(q(m.root, 'mailbox-row').textContent).toContain('Failing (Graph refused to renew): polling at the user’s interval');
     q<HTMLInputElement>(m.root, 'show-disabled').click();
     expect(upns()).toEqual(['carol@contoso.test']);
     q<HTMLInputElement>(m.root, 'show-all').click();

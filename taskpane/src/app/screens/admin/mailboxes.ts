@@ -188,6 +188,14 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
     if (allBox) allBox.checked = visible.length > 0 && visible.every((m) => selected.has(m.userId));
   }
 
+  /** The mailbox's change notifications, why they fail, and whether it polls at its user's interval meanwhile. */
+  function notificationsText(m: Mailbox): string {
+    const n = m.notifications;
+    const state = t.mailboxes.notificationStates[n.state] ?? n.state;
+    const reason = n.state === 'failing' && n.reason ? ` (${n.reason})` : '';
+    return `${state}${reason}: ${t.mailboxes.polling[n.polling] ?? n.polling}`;
+  }
+
   function card(m: Mailbox): HTMLElement {
     const done = outcome.get(m.userId);
     const facts: [string, string][] = [
@@ -197,6 +205,7 @@ export function mount(root: HTMLElement, deps: ScreenDeps): Screen {
       [t.mailboxes.failures, String(m.consecutiveFailures)],
       [t.mailboxes.backoff, when(m.backoffUntil) || t.common.none],
       [t.mailboxes.items, `${m.itemsIn} / ${m.itemsOut}`],
+      [t.mailboxes.notifications, notificationsText(m)],
     ];
     const problem = m.alert || m.lastError || '';
     return h(
