@@ -125,13 +125,14 @@ describe('near-real-time synchronization in the sandbox', () => {
       // Alice's automatic tracking picks email from CRM leads, contacts and accounts.
       await call('PUT', '/me/options', { autoTrack: 'leads_contacts_accounts' });
       // The open taskpane asked for a synchronization, which keeps alice's token for her mailbox's
-      // subscriptions: they are made within the scheduler's next runs.
+      // subscriptions: they are made within the scheduler's next runs, one resource after another (the
+      // mailbox is active from the first), so wait for all four.
       const mailbox = await eventually(
         "alice's change-notification subscriptions",
         async () => {
           const list = await call<{ items: Mailbox[] }>('GET', '/admin/mailboxes');
           const m = list.items.find((i) => i.upn === alice);
-          return m?.notifications.state === 'active' ? m : undefined;
+          return m?.notifications.state === 'active' && m.notifications.subscriptions.length === 4 ? m : undefined;
         },
         30_000,
       );
