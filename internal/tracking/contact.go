@@ -3,7 +3,6 @@ package tracking
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -66,14 +65,11 @@ func (t *task) trackContact(ctx context.Context, c outlook.Contact) (outcome, er
 	if err != nil {
 		return outcome{}, err
 	}
-	res := outcome{recordID: recordID}
-	if c.Stamp != recordID {
-		if err := t.mb.StampKnown(ctx, t.kind, t.itemID, recordID, c.Categories); err != nil {
-			return outcome{}, fmt.Errorf("stamp contact: %w", err)
-		}
-		res.stampedItem = t.itemID
+	stamped, err := t.stamp(ctx, c.Stamp, recordID, c.Categories)
+	if err != nil {
+		return outcome{}, err
 	}
-	return res, nil
+	return outcome{recordID: recordID, stampedItem: stamped}, nil
 }
 
 // contactInput is the CRM contact an Outlook contact becomes: its names, first email and a phone.

@@ -257,14 +257,23 @@ func (t *task) trackActivity(ctx context.Context, d draft) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	res := outcome{activityID: activityID}
-	if d.stamp != activityID {
-		if err := t.mb.StampKnown(ctx, t.kind, t.itemID, activityID, d.categories); err != nil {
-			return outcome{}, fmt.Errorf("stamp item: %w", err)
-		}
-		res.stampedItem = t.itemID
+	stamped, err := t.stamp(ctx, d.stamp, activityID, d.categories)
+	if err != nil {
+		return outcome{}, err
 	}
-	return res, nil
+	return outcome{activityID: activityID, stampedItem: stamped}, nil
+}
+
+// stamp marks the Outlook item with the CRM id it now corresponds to, unless its stamp (current) already
+// says so; it returns the item it stamped, or "" when none needed it.
+func (t *task) stamp(ctx context.Context, current, id string, categories []string) (string, error) {
+	if current == id {
+		return "", nil
+	}
+	if err := t.mb.StampKnown(ctx, t.kind, t.itemID, id, categories); err != nil {
+		return "", fmt.Errorf("stamp %s %s: %w", t.kind, t.itemID, err)
+	}
+	return t.itemID, nil
 }
 
 // resolveParties ties each party's address to the CRM record it belongs to.
